@@ -1,0 +1,5 @@
+-- expect-line: 0
+-- expect: the study has no 'space' field
+return {
+  name = "s",
+}
