@@ -25,7 +25,9 @@
     XX(EFORMAT, -6, "malformed data")                               \
     XX(ERANGE,  -7, "value out of range")                           \
     XX(ETYPE,   -8, "value of the wrong type")                      \
-    XX(ENOENT,  -9, "no such entry")
+    XX(ENOENT,  -9, "no such entry")                                \
+    XX(ECANCEL, -10, "cancelled")                                  \
+    XX(EPLUGIN, -11, "trainer plugin error")
 
 typedef enum pz_status {
     PZ_OK = 0,
