@@ -5,7 +5,9 @@
  *
  *     PZ_API const pz_trainer *pz_trainer_entry_v1(void);
  *
- * returning a static table whose abi field is PZ_TRAINER_ABI. The study
+ * returning a static table whose abi field is PZ_TRAINER_ABI. Plugins may
+ * link libparzen (static) for the value tree; value trees cross the
+ * boundary freely since both sides use the same malloc. The study
  * loads it with dlopen once, before forking trial processes, and calls
  * train() inside each trial's child process, so a crash or an abort in a
  * trainer costs one trial, never the study.
@@ -49,7 +51,10 @@ typedef struct pz_trainer_ctx {
 } pz_trainer_ctx;
 
 typedef struct pz_trainer {
-    uint32_t abi;        /* PZ_TRAINER_ABI */
+    /* The host refuses another abi, and reads fields past those of ABI 1
+     * only when struct_size covers them: new fields are only appended. */
+    uint32_t abi;         /* PZ_TRAINER_ABI */
+    uint32_t struct_size; /* sizeof(pz_trainer) as the plugin was built */
     const char *name;    /* "resnet": what `objective = "resnet"` names */
     const char *summary;
     /* Validate the `trainer` config table before any trial runs (unknown
