@@ -318,6 +318,20 @@ static const char **sorted_keys(lua_State *L, int idx, size_t n)
     return keys;
 }
 
+/* Push item i of the sequence (shape 1) or string-keyed table at idx,
+ * and extend path (of length plen) to name it: "opts[2]", "opt.lr". */
+static void push_item(lua_State *L, int idx, int shape, const char **keys, size_t i, char *path,
+                      size_t pathcap, size_t plen)
+{
+    if (shape == 1) {
+        lua_geti(L, idx, (lua_Integer)i + 1);
+        snprintf(path + plen, pathcap - plen, "[%zu]", i + 1);
+    } else {
+        lua_getfield(L, idx, keys[i]);
+        snprintf(path + plen, pathcap - plen, "%s%s", plen ? "." : "", keys[i]);
+    }
+}
+
 static int field_line_after(const char *path, const char *key, int after);
 
 static int conv_error(pz_error *err, int code, const char *path, const char *source,
@@ -400,13 +414,7 @@ static int tonode(lua_State *L, int idx, char *path, size_t pathcap, const char 
     }
     int rc = PZ_OK;
     for (size_t i = 0; i < count && !rc; i++) {
-        if (shape == 1) {
-            lua_geti(L, idx, (lua_Integer)i + 1);
-            snprintf(path + plen, pathcap - plen, "[%zu]", i + 1);
-        } else {
-            lua_getfield(L, idx, keys[i]);
-            snprintf(path + plen, pathcap - plen, "%s%s", plen ? "." : "", keys[i]);
-        }
+        push_item(L, idx, shape, keys, i, path, pathcap, plen);
         rc = tonode(L, -1, path, pathcap, source, depth + 1, &kids[i], err);
         lua_pop(L, 1);
         path[plen] = '\0';
@@ -474,13 +482,7 @@ static int tovalue(lua_State *L, int idx, char *path, size_t pathcap, int depth,
         int rc = PZ_OK;
         for (size_t i = 0; i < count && !rc; i++) {
             pz_value *item;
-            if (shape == 1) {
-                lua_geti(L, idx, (lua_Integer)i + 1);
-                snprintf(path + plen, pathcap - plen, "[%zu]", i + 1);
-            } else {
-                lua_getfield(L, idx, keys[i]);
-                snprintf(path + plen, pathcap - plen, "%s%s", plen ? "." : "", keys[i]);
-            }
+            push_item(L, idx, shape, keys, i, path, pathcap, plen);
             rc = tovalue(L, -1, path, pathcap, depth + 1, &item, err);
             lua_pop(L, 1);
             path[plen] = '\0';
