@@ -234,8 +234,9 @@ typedef struct walk {
     pz_value **out;              /* per label, NULL until proposed */
 } walk;
 
-/* Propose label l (node) from its below and above observations. */
-static int propose_label(walk *w, size_t l, const pz_node *node, pz_value **out, pz_error *err)
+/* Fit l(x) (below) and g(x) (above) of label l (node) in t->label. */
+static int fit_label(walk *w, size_t l, const pz_node *node, pz_parzen *below,
+                     pz_parzen *above, pz_error *err)
 {
     tpe *t = w->t;
     const tpe_opts *o = &t->o;
@@ -287,15 +288,25 @@ static int propose_label(walk *w, size_t l, const pz_node *node, pz_value **out,
         arank = ar;
     }
 
-    pz_parzen below, above;
-    int rc = pz_parzen_fit(&below, &t->label, &pr, bv, br, nb, o->prior_weight, lf);
+    int rc = pz_parzen_fit(below, &t->label, &pr, bv, br, nb, o->prior_weight, lf);
     if (!rc)
-        rc = pz_parzen_fit(&above, &t->label, &pr, av, arank, na, o->prior_weight, lf);
+        rc = pz_parzen_fit(above, &t->label, &pr, av, arank, na, o->prior_weight, lf);
     if (rc == PZ_ENOMEM)
         return pz_error_set(err, rc, NULL);
     if (rc)
         return pz_error_set(err, rc, "label '%s': an observed value is not one of its categories",
                             node->label);
+    return PZ_OK;
+}
+
+/* Propose label l (node): the best of n_ei_candidates draws from l(x). */
+static int propose_label(walk *w, size_t l, const pz_node *node, pz_value **out, pz_error *err)
+{
+    const tpe_opts *o = &w->t->o;
+    pz_parzen below, above;
+    int rc = fit_label(w, l, node, &below, &above, err);
+    if (rc)
+        return rc;
 
     double best = NAN, best_score = -HUGE_VAL;
     for (int64_t c = 0; c < o->n_cand; c++) {
@@ -308,7 +319,7 @@ static int propose_label(walk *w, size_t l, const pz_node *node, pz_value **out,
             best_score = s;
         }
     }
-    if (pr.kind == PZ_PARZEN_CAT || node->kind == PZ_NODE_UNIFORMINT)
+    if (below.prior.kind == PZ_PARZEN_CAT || node->kind == PZ_NODE_UNIFORMINT)
         *out = pz_value_int((int64_t)best);
     else
         *out = pz_value_double(best);
@@ -350,7 +361,9 @@ static int cmp_u32(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-static int propose(tpe *t, const pz_suggest_ctx *ctx, gsl_rng *r, pz_value **vals, pz_error *err)
+/* Read the history, update the cache and make the split: fills w (but
+ * for r and out). */
+static int prepare(tpe *t, const pz_suggest_ctx *ctx, walk *w, pz_error *err)
 {
     const pz_space *space = ctx->space;
     size_t n = ctx->ntrials, nl = pz_space_nlabels(space);
@@ -362,8 +375,7 @@ static int propose(tpe *t, const pz_suggest_ctx *ctx, gsl_rng *r, pz_value **val
     unsigned char *below = pz_arena_alloc(a, n + 1);
     uint32_t *order = pz_arena_alloc(a, sizeof *order * (n + 1));
     uint32_t *rank_of = pz_arena_alloc(a, sizeof *rank_of * (n + 1));
-    pz_value **out = pz_arena_alloc(a, sizeof *out * (nl + 1));
-    if (!cur || !loss || !below || !order || !rank_of || !out)
+    if (!cur || !loss || !below || !order || !rank_of)
         return pz_error_set(err, PZ_ENOMEM, NULL);
 
     /* {== the history, in model space ==} */
@@ -440,10 +452,24 @@ static int propose(tpe *t, const pz_suggest_ctx *ctx, gsl_rng *r, pz_value **val
     for (size_t j = 0; j < nbelow; j++)
         below[order[j]] = 1;
     qsort(order, nbelow, sizeof *order, cmp_u32); /* chronological, for the ramp */
+    *w = (walk){t, ctx, NULL, n, below, order, nbelow, rank_of, NULL};
+    return PZ_OK;
+}
 
-    /* {== propose along the space ==} */
+static int propose(tpe *t, const pz_suggest_ctx *ctx, gsl_rng *r, pz_value **vals, pz_error *err)
+{
+    const pz_space *space = ctx->space;
+    size_t nl = pz_space_nlabels(space);
+    walk w;
+    int rc = prepare(t, ctx, &w, err);
+    if (rc)
+        return rc;
+    pz_value **out = pz_arena_alloc(&t->arena, sizeof *out * (nl + 1));
+    if (!out)
+        return pz_error_set(err, PZ_ENOMEM, NULL);
     memset(out, 0, sizeof *out * nl);
-    walk w = {t, ctx, r, n, below, order, nbelow, rank_of, out};
+    w.r = r;
+    w.out = out;
     rc = walk_node(&w, pz_space_root(space), err);
     pz_value *map = rc ? NULL : pz_value_map();
     if (!rc && !map)
@@ -512,6 +538,30 @@ static void tpe_destroy(void *state)
     free(t->sorted);
     free(t->nsorted);
     free(t);
+}
+
+int pz__tpe_models(const pz_value *options, const pz_suggest_ctx *ctx, size_t l, pz_arena *a,
+                   pz_parzen *below, pz_parzen *above, pz_error *err)
+{
+    const pz_node *node = pz_space_label(ctx->space, l);
+    if (!node)
+        return pz_error_set(err, PZ_EINVAL, "no label %zu", l);
+    void *state;
+    int rc = tpe_create(&state, options, err);
+    if (rc)
+        return rc;
+    tpe *t = state;
+    walk w;
+    rc = prepare(t, ctx, &w, err);
+    if (!rc)
+        rc = fit_label(&w, l, node, below, above, err);
+    if (!rc) { /* hand the estimators' memory over to the caller */
+        pz_arena_destroy(a);
+        *a = t->label;
+        pz_arena_init(&t->label);
+    }
+    tpe_destroy(t);
+    return rc;
 }
 
 const pz_searcher_type pz_searcher_tpe = {

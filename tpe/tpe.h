@@ -143,4 +143,11 @@ int pz__history_read(const pz_space *s, const pz_trial_view *trials, size_t n,
 int pz__label_index(const pz_space *s, const pz_node *node);
 /* }===== */
 
+/* Test hook: the two estimators l(x) (below) and g(x) (above) that the
+ * "tpe" searcher configured by options fits for label l on ctx's history,
+ * by the code path of a suggestion. Their memory replaces whatever *a held
+ * and lives until *a is reset or destroyed. */
+int pz__tpe_models(const pz_value *options, const pz_suggest_ctx *ctx, size_t l, pz_arena *a,
+                   pz_parzen *below, pz_parzen *above, pz_error *err);
+
 #endif
