@@ -14,6 +14,16 @@ int pz__label_index(const pz_space *s, const pz_node *node)
     return pz_space_find(s, node->label);
 }
 
+/* strcmp(a, b) == 0 for the short strings labels are, without a call. */
+static int same(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
 int pz__history_read(const pz_space *s, const pz_trial_view *trials, size_t n, double *out,
                      size_t stride, pz_error *err)
 {
@@ -29,20 +39,27 @@ int pz__history_read(const pz_space *s, const pz_trial_view *trials, size_t n, d
         size_t next = 0; /* where the next key is expected, in label order */
         for (size_t k = 0; k < vals->u.map.len; k++) {
             const char *key = vals->u.map.keys[k];
-            int l;
-            if (next < nl && strcmp(pz_space_label(s, next)->label, key) == 0)
-                l = (int)next;
-            else if ((l = pz_space_find(s, key)) < 0)
+            /* Search from where the previous key was found, wrapping
+             * around: a key in label order is found at once, or after the
+             * few labels inactive in between. */
+            size_t l = nl;
+            for (size_t j = 0; j < nl && l == nl; j++) {
+                size_t c = next + j < nl ? next + j : next + j - nl;
+                if (same(pz_space_label(s, c)->label, key))
+                    l = c;
+            }
+            if (l == nl)
                 continue;
-            next = (size_t)l + 1;
-            double d;
-            if (pz_value_number(vals->u.map.vals[k], &d) != PZ_OK)
+            next = l + 1;
+            const pz_value *v = vals->u.map.vals[k];
+            double d = v->type == PZ_DOUBLE ? v->u.d : (double)v->u.i;
+            if (v->type != PZ_DOUBLE && v->type != PZ_INT)
                 return pz_error_set(err, PZ_ETYPE, "trial %" PRIu64 ": label '%s' is a %s, not a number",
                                     trials[t].id, key, pz_type_name(vals->u.map.vals[k]->type));
             if (!isfinite(d))
                 return pz_error_set(err, PZ_ERANGE, "trial %" PRIu64 ": label '%s' is not finite",
                                     trials[t].id, key);
-            out[(size_t)l * stride + t] = d;
+            out[l * stride + t] = d;
         }
     }
     return PZ_OK;

@@ -6,11 +6,12 @@
  * observation's width the larger gap to its sorted neighbours (the prior
  * mean counts as a neighbour), clipped to [prior_sigma / min(100, m + 1),
  * prior_sigma] with m = observations + 1; weights from the linear
- * forgetting ramp and prior_weight, normalised. Densities are exact up to
- * one pruning: components are grouped in blocks of PZ_PARZEN_BLOCK by
- * sorted mean, and a block whose upper bound is below e^-40 of the part of
- * the sum already known is skipped, so evaluating at one point costs about
- * n / PZ_PARZEN_BLOCK bounds plus a few blocks, with a relative error under
+ * forgetting ramp and prior_weight, normalised; neighbours with equal mean
+ * and width merged. Densities are exact up to one pruning: components are
+ * grouped in blocks of PZ_PARZEN_BLOCK by sorted mean, and a block whose
+ * upper bound is below e^-40 of the part of the sum already known is
+ * skipped, so evaluating at one point costs about n / PZ_PARZEN_BLOCK
+ * bounds plus the blocks within reach, with a relative error under
  * (n / PZ_PARZEN_BLOCK) * 4e-18.
  *
  * Knowing differences from hyperopt, all deliberate:
@@ -252,17 +253,30 @@ static int fit_cat(pz_parzen *p, pz_arena *a, const double *sorted, const uint32
     return PZ_OK;
 }
 
-/* Fill the pruning blocks and the sampling table of a fitted GMM. */
+/* Merge neighbours with equal mean and width, then fill the pruning
+ * blocks and the sampling table of a fitted GMM. */
 static int finish_gmm(pz_parzen *p, pz_arena *a)
 {
-    size_t m = p->n;
+    size_t m = 0;
+    for (size_t j = 0; j < p->n; j++) {
+        if (m > 0 && p->mu[j] == p->mu[m - 1] && p->sigma[j] == p->sigma[m - 1]) {
+            p->w[m - 1] += p->w[j];
+        } else {
+            p->mu[m] = p->mu[j];
+            p->sigma[m] = p->sigma[j];
+            p->w[m++] = p->w[j];
+        }
+        if (j == p->prior_pos)
+            p->prior_pos = m - 1;
+    }
+    p->n = m;
     const pz_parzen_prior *pr = &p->prior;
-    if (!ALLOC(a, p->logc, m) || !ALLOC(a, p->cum, m))
+    if (!ALLOC(a, p->ws, m) || !ALLOC(a, p->cum, m))
         return PZ_ENOMEM;
     int bounded = isfinite(pr->low) || isfinite(pr->high);
     double acc_sum = 0;
     for (size_t i = 0; i < m; i++) {
-        p->logc[i] = log(p->w[i]) - log(p->sigma[i]) - LOG_SQRT_2PI;
+        p->ws[i] = p->w[i] / p->sigma[i];
         double acc = 1.0;
         if (bounded) {
             double za = (pr->low - p->mu[i]) / p->sigma[i];
@@ -282,17 +296,17 @@ static int finish_gmm(pz_parzen *p, pz_arena *a)
         return PZ_ENOMEM;
     for (size_t b = 0; b < nb; b++) {
         size_t i0 = b * PZ_PARZEN_BLOCK, i1 = i0 + PZ_PARZEN_BLOCK < m ? i0 + PZ_PARZEN_BLOCK : m;
-        double smax = 0, cmax = -HUGE_VAL, wsum = 0;
+        double smax = 0, cmax = 0, wsum = 0;
         for (size_t i = i0; i < i1; i++) {
             smax = p->sigma[i] > smax ? p->sigma[i] : smax;
-            cmax = p->logc[i] > cmax ? p->logc[i] : cmax;
+            cmax = p->ws[i] > cmax ? p->ws[i] : cmax;
             wsum += p->w[i];
         }
         p->blk_lo[b] = p->mu[i0];
         p->blk_hi[b] = p->mu[i1 - 1];
         p->blk_smax[b] = smax;
-        /* the block's density bound: count * max(w / sigma) / sqrt(2 pi) */
-        p->blk_cmax[b] = cmax + log((double)(i1 - i0));
+        /* the block's density bound, without 1/sqrt(2 pi): count * max ws */
+        p->blk_cmax[b] = log(cmax * (double)(i1 - i0));
         p->blk_lw[b] = log(wsum);
     }
     return PZ_OK;
@@ -416,14 +430,41 @@ static double gap(const pz_parzen *p, size_t b, double lo, double hi)
     return 0;
 }
 
-/* log of the mixture density (model space) at y, from block b. */
-static double block_log_density(const pz_parzen *p, size_t b, double y)
+/* The block holding y's position among the sorted means (the first whose
+ * largest mean is >= y, else the last): the reference of the pruning. */
+static size_t block_near(const pz_parzen *p, double y)
+{
+    size_t lo = 0, hi = p->nblocks - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->blk_hi[mid] >= y)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* sum of ws_i exp(-z_i^2 / 2) over block b: the density times sqrt(2 pi) */
+static double block_sum(const pz_parzen *p, size_t b, double y)
+{
+    size_t i0 = b * PZ_PARZEN_BLOCK, i1 = block_end(p, b);
+    double s = 0;
+    for (size_t i = i0; i < i1; i++) {
+        double z = (y - p->mu[i]) / p->sigma[i];
+        s += p->ws[i] * exp(-0.5 * z * z);
+    }
+    return s;
+}
+
+/* The same in log space, for points so far out that every term underflows. */
+static double block_log_sum(const pz_parzen *p, size_t b, double y)
 {
     size_t i0 = b * PZ_PARZEN_BLOCK, i1 = block_end(p, b);
     double t[PZ_PARZEN_BLOCK], mx = -HUGE_VAL;
     for (size_t i = i0; i < i1; i++) {
         double z = (y - p->mu[i]) / p->sigma[i];
-        t[i - i0] = p->logc[i] - 0.5 * z * z;
+        t[i - i0] = log(p->ws[i]) - 0.5 * z * z;
         mx = t[i - i0] > mx ? t[i - i0] : mx;
     }
     if (mx == -HUGE_VAL)
@@ -442,20 +483,20 @@ static double block_density_bound(const pz_parzen *p, size_t b, double y)
 
 static double mix_log_density(const pz_parzen *p, double y)
 {
-    size_t best = 0;
-    double bbest = -HUGE_VAL;
-    for (size_t b = 0; p->nblocks > 1 && b < p->nblocks; b++) {
-        double bb = block_density_bound(p, b, y);
-        if (bb > bbest) {
-            bbest = bb;
-            best = b;
-        }
+    size_t ref = block_near(p, y);
+    double s = block_sum(p, ref, y);
+    if (s > 1e-250) { /* the usual case: sum in linear space */
+        double ls = log(s);
+        for (size_t b = 0; b < p->nblocks; b++)
+            if (b != ref && block_density_bound(p, b, y) >= ls - PRUNE)
+                s += block_sum(p, b, y);
+        return log(s) - LOG_SQRT_2PI;
     }
-    double s = block_log_density(p, best, y);
+    double ls = block_log_sum(p, ref, y);
     for (size_t b = 0; b < p->nblocks; b++)
-        if (b != best && block_density_bound(p, b, y) >= s - PRUNE)
-            s = log_add(s, block_log_density(p, b, y));
-    return s;
+        if (b != ref && block_density_bound(p, b, y) >= ls - PRUNE)
+            ls = log_add(ls, block_log_sum(p, b, y));
+    return ls - LOG_SQRT_2PI;
 }
 
 static double block_mass(const pz_parzen *p, size_t b, double lo, double hi)
@@ -477,19 +518,11 @@ static double block_mass_bound(const pz_parzen *p, size_t b, double lo, double h
 
 static double mix_mass(const pz_parzen *p, double lo, double hi)
 {
-    size_t best = 0;
-    double bbest = -HUGE_VAL;
-    for (size_t b = 0; p->nblocks > 1 && b < p->nblocks; b++) {
-        double bb = block_mass_bound(p, b, lo, hi);
-        if (bb > bbest) {
-            bbest = bb;
-            best = b;
-        }
-    }
-    double s = block_mass(p, best, lo, hi);
+    size_t ref = block_near(p, isfinite(hi) ? hi : lo);
+    double s = block_mass(p, ref, lo, hi);
     double ls = log(s);
     for (size_t b = 0; b < p->nblocks; b++)
-        if (b != best && block_mass_bound(p, b, lo, hi) >= ls - PRUNE)
+        if (b != ref && block_mass_bound(p, b, lo, hi) >= ls - PRUNE)
             s += block_mass(p, b, lo, hi);
     return s;
 }

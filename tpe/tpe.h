@@ -85,13 +85,17 @@ typedef struct pz_parzen {
     double prior_weight;
     /* GMM: n components sorted by mu (ties keep observation order, the
      * prior before observations equal to its mean), the prior component
-     * at prior_pos; w sums to 1. */
+     * at prior_pos; w sums to 1. Neighbours with equal mean and width are
+     * merged into one component of their summed weight (the same mixture:
+     * quantised and repeated values make long runs of them). */
     size_t n, prior_pos;
     double *w, *mu, *sigma;
     double log_accept;  /* log of the mixture's mass on [low, high] */
-    double *logc;       /* log(w / (sigma sqrt(2 pi))) per component */
+    double *ws;         /* w / sigma per component */
     double *cum;        /* cumulative w * acceptance, for sampling */
-    size_t nblocks;     /* blocks of PZ_PARZEN_BLOCK components, for pruning */
+    size_t nblocks;     /* blocks of PZ_PARZEN_BLOCK components, for pruning:
+                         * mean range, largest sigma, log(count x max ws),
+                         * log(sum w) */
     double *blk_lo, *blk_hi, *blk_smax, *blk_cmax, *blk_lw;
     /* CAT: nuniq observed categories (ascending) with their weighted
      * counts; the posterior of category k is
