@@ -199,26 +199,43 @@ double pz_parzen_to_model(const pz_parzen_prior *pr, double v)
 {
     if (pr->kind != PZ_PARZEN_GMM || !pr->logspace)
         return v;
-    double floor = OBS_FLOOR;
+    double lowest = OBS_FLOOR;
     /* hyperopt's ap_qloguniform_sampler lifts values quantised below
      * exp(low), 0 in particular, back up to exp(low). */
-    if (pr->q > 0 && isfinite(pr->low) && exp(pr->low) > floor)
-        floor = exp(pr->low);
-    return log(v > floor ? v : floor);
+    if (pr->q > 0 && isfinite(pr->low) && exp(pr->low) > lowest)
+        lowest = exp(pr->low);
+    return log(v > lowest ? v : lowest);
 }
 /* }===== */
 
 /* {===== fitting ===== */
 
+/* The ramp as numpy.linspace(1/n, 1, n - lf) computes it: start + k * step. */
+typedef struct ramp {
+    size_t nramp;
+    double lo, step;
+} ramp;
+
+static ramp ramp_of(size_t n, size_t lf)
+{
+    ramp r = {0, 1.0, 0.0};
+    if (lf == 0 || n <= lf)
+        return r;
+    r.nramp = n - lf;
+    r.lo = 1.0 / (double)n;
+    r.step = r.nramp > 1 ? (1.0 - r.lo) / (double)(r.nramp - 1) : 0.0;
+    return r;
+}
+
+static double ramp_weight(const ramp *r, size_t rank)
+{
+    return rank < r->nramp ? (double)rank * r->step + r->lo : 1.0;
+}
+
 double pz_parzen_forget_weight(size_t rank, size_t n, size_t lf)
 {
-    if (lf == 0 || n <= lf || rank >= n - lf)
-        return 1.0;
-    size_t nramp = n - lf; /* numpy.linspace(1/n, 1, nramp) */
-    double lo = 1.0 / (double)n;
-    if (nramp == 1)
-        return lo;
-    return lo + (1.0 - lo) * (double)rank / (double)(nramp - 1);
+    ramp r = ramp_of(n, lf);
+    return ramp_weight(&r, rank);
 }
 
 #define ALLOC(a, ptr, count) ((ptr) = pz_arena_alloc((a), sizeof *(ptr) * (count)))
@@ -231,12 +248,13 @@ static int fit_cat(pz_parzen *p, pz_arena *a, const double *sorted, const uint32
         return PZ_ENOMEM;
     size_t u = 0;
     double total = 0;
+    ramp rw = ramp_of(rank ? n : 0, lf);
     for (size_t i = 0; i < n; i++) {
         double v = sorted[i];
         double k = v - (double)pr->cat_low;
         if (!(k >= 0 && k < (double)pr->ncat) || v != floor(v))
             return PZ_EINVAL;
-        double w = rank ? pz_parzen_forget_weight(rank[i], n, lf) : 1.0;
+        double w = rank ? ramp_weight(&rw, rank[i]) : 1.0;
         if (u > 0 && p->cat_val[u - 1] == v) {
             p->cat_cnt[u - 1] += w;
         } else {
@@ -345,7 +363,7 @@ int pz_parzen_fit(pz_parzen *p, pz_arena *a, const pz_parzen_prior *pr, const do
         pos = lo;
     }
     p->prior_pos = pos;
-    int forget = rank && lf > 0 && n > lf;
+    ramp rw = ramp_of(rank ? n : 0, lf);
     for (size_t j = 0, i = 0; j < m; j++) {
         if (j == pos) {
             p->mu[j] = pr->mu;
@@ -353,7 +371,7 @@ int pz_parzen_fit(pz_parzen *p, pz_arena *a, const pz_parzen_prior *pr, const do
             continue;
         }
         p->mu[j] = sorted[i];
-        p->w[j] = forget ? pz_parzen_forget_weight(rank[i], n, lf) : 1.0;
+        p->w[j] = rank ? ramp_weight(&rw, rank[i]) : 1.0;
         i++;
     }
     if (n == 1) {
@@ -369,10 +387,11 @@ int pz_parzen_fit(pz_parzen *p, pz_arena *a, const pz_parzen_prior *pr, const do
     }
     /* hyperopt's "magic formula" */
     double maxsigma = pr->sigma;
-    double minsigma = pr->sigma / fmin(100.0, 1.0 + (double)m);
+    double minsigma = pr->sigma / (m + 1.0 < 100.0 ? m + 1.0 : 100.0);
     double wsum = 0;
     for (size_t j = 0; j < m; j++) {
-        p->sigma[j] = fmin(fmax(p->sigma[j], minsigma), maxsigma);
+        double sg = p->sigma[j];
+        p->sigma[j] = sg < minsigma ? minsigma : sg > maxsigma ? maxsigma : sg;
         wsum += p->w[j];
     }
     p->sigma[pos] = pr->sigma;
@@ -445,14 +464,17 @@ static size_t block_near(const pz_parzen *p, double y)
     return lo;
 }
 
-/* sum of ws_i exp(-z_i^2 / 2) over block b: the density times sqrt(2 pi) */
-static double block_sum(const pz_parzen *p, size_t b, double y)
+/* sum of ws_i exp(-z_i^2 / 2) over block b (the density times
+ * sqrt(2 pi)), leaving out the terms with z^2 > zcut2, each below the
+ * pruning threshold. */
+static double block_sum(const pz_parzen *p, size_t b, double y, double zcut2)
 {
     size_t i0 = b * PZ_PARZEN_BLOCK, i1 = block_end(p, b);
     double s = 0;
     for (size_t i = i0; i < i1; i++) {
         double z = (y - p->mu[i]) / p->sigma[i];
-        s += p->ws[i] * exp(-0.5 * z * z);
+        if (z * z <= zcut2)
+            s += p->ws[i] * exp(-0.5 * z * z);
     }
     return s;
 }
@@ -484,12 +506,14 @@ static double block_density_bound(const pz_parzen *p, size_t b, double y)
 static double mix_log_density(const pz_parzen *p, double y)
 {
     size_t ref = block_near(p, y);
-    double s = block_sum(p, ref, y);
+    double s = block_sum(p, ref, y, HUGE_VAL);
     if (s > 1e-250) { /* the usual case: sum in linear space */
-        double ls = log(s);
+        /* A term ws_i e^(-z^2/2) <= e^(blk_cmax - z^2/2) is negligible
+         * once z^2 > 2 (blk_cmax - ls + PRUNE); whole blocks likewise. */
+        double cut = log(s) - PRUNE;
         for (size_t b = 0; b < p->nblocks; b++)
-            if (b != ref && block_density_bound(p, b, y) >= ls - PRUNE)
-                s += block_sum(p, b, y);
+            if (b != ref && block_density_bound(p, b, y) >= cut)
+                s += block_sum(p, b, y, 2 * (p->blk_cmax[b] - cut));
         return log(s) - LOG_SQRT_2PI;
     }
     double ls = block_log_sum(p, ref, y);
@@ -499,12 +523,19 @@ static double mix_log_density(const pz_parzen *p, double y)
     return ls - LOG_SQRT_2PI;
 }
 
-static double block_mass(const pz_parzen *p, size_t b, double lo, double hi)
+/* The mass of block b on [lo, hi], leaving out the components whose
+ * distance d to the interval, in their own sigmas, has d^2 > dcut2: their
+ * mass is below w e^(-d^2/2), under the pruning threshold. */
+static double block_mass(const pz_parzen *p, size_t b, double lo, double hi, double dcut2)
 {
     size_t i0 = b * PZ_PARZEN_BLOCK, i1 = block_end(p, b);
     double s = 0;
-    for (size_t i = i0; i < i1; i++)
-        s += p->w[i] * gauss_mass((lo - p->mu[i]) / p->sigma[i], (hi - p->mu[i]) / p->sigma[i]);
+    for (size_t i = i0; i < i1; i++) {
+        double za = (lo - p->mu[i]) / p->sigma[i], zb = (hi - p->mu[i]) / p->sigma[i];
+        double d = za > 0 ? za : zb < 0 ? -zb : 0;
+        if (d * d <= dcut2)
+            s += p->w[i] * gauss_mass(za, zb);
+    }
     return s;
 }
 
@@ -519,11 +550,11 @@ static double block_mass_bound(const pz_parzen *p, size_t b, double lo, double h
 static double mix_mass(const pz_parzen *p, double lo, double hi)
 {
     size_t ref = block_near(p, isfinite(hi) ? hi : lo);
-    double s = block_mass(p, ref, lo, hi);
-    double ls = log(s);
+    double s = block_mass(p, ref, lo, hi, HUGE_VAL);
+    double cut = log(s) - PRUNE;
     for (size_t b = 0; b < p->nblocks; b++)
-        if (b != ref && block_mass_bound(p, b, lo, hi) >= ls - PRUNE)
-            s += block_mass(p, b, lo, hi);
+        if (b != ref && block_mass_bound(p, b, lo, hi) >= cut)
+            s += block_mass(p, b, lo, hi, 2 * (p->blk_lw[b] - cut));
     return s;
 }
 

@@ -54,12 +54,16 @@ typedef struct tpe {
     tpe_opts o;
     pz_arena arena;  /* one suggestion's scratch */
     pz_arena label;  /* one label's scratch within it */
-    /* Cache: for trials [0, ncached), each label's model-space values
-     * (NaN: inactive) and its active trials sorted by (value, index). */
+    /* Cache: for trials [0, ncached), each label's values as read (NaN:
+     * inactive), in model space, and its active trials sorted by (model
+     * value, index); valid while the values read and each label's prior
+     * (which maps them to model space) are unchanged. */
     size_t nlabels, ncached, cap;
-    double *obs;      /* nlabels x cap */
-    uint32_t *sorted; /* nlabels x cap */
-    size_t *nsorted;  /* nlabels */
+    double *raw;            /* nlabels x cap */
+    double *obs;            /* nlabels x cap */
+    uint32_t *sorted;       /* nlabels x cap */
+    size_t *nsorted;        /* nlabels */
+    pz_parzen_prior *prior; /* nlabels */
 } tpe;
 
 /* A string option among allowed (NULL-terminated): *out is its index. */
@@ -131,76 +135,126 @@ static int cmp_obs_ix(const void *pa, const void *pb)
     return (x->i > y->i) - (x->i < y->i);
 }
 
+static void cache_free(tpe *t)
+{
+    free(t->raw);
+    free(t->obs);
+    free(t->sorted);
+    free(t->nsorted);
+    free(t->prior);
+    t->raw = t->obs = NULL;
+    t->sorted = NULL;
+    t->nsorted = NULL;
+    t->prior = NULL;
+    t->cap = t->ncached = t->nlabels = 0;
+}
+
 static int cache_grow(tpe *t, size_t nl, size_t n)
 {
-    if (t->nlabels != nl) {
-        free(t->obs);
-        free(t->sorted);
-        free(t->nsorted);
-        t->obs = NULL;
-        t->sorted = NULL;
-        t->cap = t->ncached = 0;
-        t->nlabels = nl;
-        if (!(t->nsorted = calloc(nl ? nl : 1, sizeof *t->nsorted)))
+    if (t->nlabels != nl || !t->nsorted) {
+        cache_free(t);
+        t->nsorted = calloc(nl + 1, sizeof *t->nsorted);
+        t->prior = calloc(nl + 1, sizeof *t->prior);
+        if (!t->nsorted || !t->prior)
             return PZ_ENOMEM;
+        t->nlabels = nl;
     }
     if (n <= t->cap)
         return PZ_OK;
     size_t cap = t->cap ? t->cap : 64;
     while (cap < n)
         cap *= 2;
+    double *raw = malloc(sizeof *raw * nl * cap + 1);
     double *obs = malloc(sizeof *obs * nl * cap + 1);
     uint32_t *sorted = malloc(sizeof *sorted * nl * cap + 1);
-    if (!obs || !sorted) {
+    if (!raw || !obs || !sorted) {
+        free(raw);
         free(obs);
         free(sorted);
         return PZ_ENOMEM;
     }
     for (size_t l = 0; l < nl; l++) {
-        if (t->ncached)
+        if (t->ncached) {
+            memcpy(raw + l * cap, t->raw + l * t->cap, sizeof *raw * t->ncached);
             memcpy(obs + l * cap, t->obs + l * t->cap, sizeof *obs * t->ncached);
+        }
         if (t->nsorted[l])
             memcpy(sorted + l * cap, t->sorted + l * t->cap, sizeof *sorted * t->nsorted[l]);
     }
+    free(t->raw);
     free(t->obs);
     free(t->sorted);
+    t->raw = raw;
     t->obs = obs;
     t->sorted = sorted;
     t->cap = cap;
     return PZ_OK;
 }
 
-/* Bring the cache to the history cur (nl x n, label-major, model space):
- * keep what still matches bit for bit, sort and merge in the rest. */
-static int cache_update(tpe *t, const double *cur, size_t n, size_t nl)
+/* What maps a label's values to model space (and checks them). */
+static int same_mapping(const pz_parzen_prior *a, const pz_parzen_prior *b)
 {
-    if (n > UINT32_MAX)
-        return PZ_ERANGE;
-    int keep = t->nlabels == nl && t->ncached <= n;
-    for (size_t l = 0; keep && l < nl && t->ncached; l++)
-        keep = memcmp(t->obs + l * t->cap, cur + l * n, sizeof *cur * t->ncached) == 0;
+    return a->kind == b->kind && a->logspace == b->logspace && a->q == b->q && a->low == b->low &&
+           a->cat_low == b->cat_low && a->ncat == b->ncat;
+}
+
+/* Bring the cache to the history cur (nl x n values as read, label-major):
+ * keep what still matches bit for bit, map the rest to model space
+ * (checking categories), sort it and merge it in. */
+static int cache_update(tpe *t, const pz_suggest_ctx *ctx, const double *cur, size_t n,
+                        size_t nl, pz_error *err)
+{
+    const pz_space *space = ctx->space;
+    int keep = t->nlabels == nl && t->nsorted && t->ncached <= n;
+    for (size_t l = 0; keep && l < nl; l++) {
+        pz_parzen_prior pr;
+        pz_parzen_prior_of(pz_space_label(space, l), &pr);
+        keep = same_mapping(&pr, &t->prior[l]) &&
+               (!t->ncached ||
+                memcmp(t->raw + l * t->cap, cur + l * n, sizeof *cur * t->ncached) == 0);
+    }
     if (!keep) {
         t->ncached = 0;
         if (t->nsorted)
             memset(t->nsorted, 0, sizeof *t->nsorted * t->nlabels);
     }
-    int rc = cache_grow(t, nl, n);
-    if (rc)
-        return rc;
+    if (cache_grow(t, nl, n))
+        return pz_error_set(err, PZ_ENOMEM, NULL);
     size_t old = t->ncached;
     pz_arena_reset(&t->label);
     obs_ix *fresh = pz_arena_alloc(&t->label, sizeof *fresh * (n - old + 1));
     uint32_t *merged = pz_arena_alloc(&t->label, sizeof *merged * (n + 1));
     if (!fresh || !merged)
-        return PZ_ENOMEM;
+        return pz_error_set(err, PZ_ENOMEM, NULL);
     for (size_t l = 0; l < nl; l++) {
-        double *obs = t->obs + l * t->cap;
+        const pz_node *node = pz_space_label(space, l);
+        pz_parzen_prior *pr = &t->prior[l];
+        pz_parzen_prior_of(node, pr);
+        double *raw = t->raw + l * t->cap, *obs = t->obs + l * t->cap;
         uint32_t *srt = t->sorted + l * t->cap;
-        memcpy(obs + old, cur + l * n + old, sizeof *obs * (n - old));
+        memcpy(raw + old, cur + l * n + old, sizeof *raw * (n - old));
         size_t k = 0;
-        for (size_t i = old; i < n; i++)
-            if (!isnan(obs[i]))
-                fresh[k++] = (obs_ix){obs[i], (uint32_t)i};
+        for (size_t i = old; i < n; i++) {
+            double v = raw[i];
+            obs[i] = v;
+            if (isnan(v))
+                continue;
+            if (pr->kind == PZ_PARZEN_CAT) {
+                double c = v - (double)pr->cat_low;
+                if (!(c >= 0 && c < (double)pr->ncat) || v != floor(v)) {
+                    t->ncached = 0; /* this history is not cached */
+                    memset(t->nsorted, 0, sizeof *t->nsorted * nl);
+                    return pz_error_set(err, PZ_ERANGE,
+                                        "trial %llu: label '%s' (%s) has %g, not one of its %llu "
+                                        "categories",
+                                        (unsigned long long)ctx->trials[i].id, node->label,
+                                        pz_node_kind_name(node->kind), v,
+                                        (unsigned long long)pr->ncat);
+                }
+            }
+            obs[i] = pz_parzen_to_model(pr, v);
+            fresh[k++] = (obs_ix){obs[i], (uint32_t)i};
+        }
         if (!k)
             continue;
         qsort(fresh, k, sizeof *fresh, cmp_obs_ix);
@@ -380,31 +434,8 @@ static int prepare(tpe *t, const pz_suggest_ctx *ctx, walk *w, pz_error *err)
 
     /* {== the history, in model space ==} */
     int rc = pz__history_read(space, ctx->trials, n, cur, n, err);
-    if (rc)
+    if (rc || (rc = cache_update(t, ctx, cur, n, nl, err)))
         return rc;
-    for (size_t l = 0; l < nl; l++) {
-        const pz_node *node = pz_space_label(space, l);
-        pz_parzen_prior pr;
-        pz_parzen_prior_of(node, &pr);
-        double *row = cur + l * n;
-        for (size_t i = 0; i < n; i++) {
-            if (isnan(row[i]))
-                continue;
-            if (pr.kind == PZ_PARZEN_CAT) {
-                double k = row[i] - (double)pr.cat_low;
-                if (!(k >= 0 && k < (double)pr.ncat) || row[i] != floor(row[i]))
-                    return pz_error_set(err, PZ_ERANGE,
-                                        "trial %llu: label '%s' (%s) has %g, not one of its %llu "
-                                        "categories",
-                                        (unsigned long long)ctx->trials[i].id, node->label,
-                                        pz_node_kind_name(node->kind), row[i],
-                                        (unsigned long long)pr.ncat);
-            }
-            row[i] = pz_parzen_to_model(&pr, row[i]);
-        }
-    }
-    if ((rc = cache_update(t, cur, n, nl)))
-        return pz_error_set(err, rc, NULL);
 
     /* {== losses and the split ==} */
     double worst = -HUGE_VAL;
@@ -534,9 +565,7 @@ static void tpe_destroy(void *state)
         return;
     pz_arena_destroy(&t->arena);
     pz_arena_destroy(&t->label);
-    free(t->obs);
-    free(t->sorted);
-    free(t->nsorted);
+    cache_free(t);
     free(t);
 }
 
