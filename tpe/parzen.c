@@ -252,8 +252,8 @@ static int fit_cat(pz_parzen *p, pz_arena *a, const double *sorted, const uint32
     for (size_t i = 0; i < n; i++) {
         double v = sorted[i];
         double k = v - (double)pr->cat_low;
-        if (!(k >= 0 && k < (double)pr->ncat) || v != floor(v))
-            return PZ_EINVAL;
+        if (!(k >= 0 && k < (double)pr->ncat) || (double)(int64_t)v != v)
+            return PZ_EINVAL; /* (in range, so the cast is defined) */
         double w = rank ? ramp_weight(&rw, rank[i]) : 1.0;
         if (u > 0 && p->cat_val[u - 1] == v) {
             p->cat_cnt[u - 1] += w;
@@ -296,10 +296,14 @@ static int finish_gmm(pz_parzen *p, pz_arena *a)
     for (size_t i = 0; i < m; i++) {
         p->ws[i] = p->w[i] / p->sigma[i];
         double acc = 1.0;
-        if (bounded) {
+        if (bounded) { /* a tail beyond TAIL_Z sigmas rounds away: skip its CDF */
             double za = (pr->low - p->mu[i]) / p->sigma[i];
             double zb = (pr->high - p->mu[i]) / p->sigma[i];
-            if (!(za < -TAIL_Z && zb > TAIL_Z))
+            if (za < -TAIL_Z && zb < TAIL_Z)
+                acc = norm_P(zb);
+            else if (za > -TAIL_Z && zb > TAIL_Z)
+                acc = norm_Q(za);
+            else if (!(za < -TAIL_Z && zb > TAIL_Z))
                 acc = gauss_mass(za, zb);
         }
         acc_sum += p->w[i] * acc;

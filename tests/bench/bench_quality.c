@@ -375,6 +375,8 @@ int main(int argc, char **argv)
         {"tpe:optuna", "tpe", {"preset", NULL}, {pz_value_str("optuna"), NULL}},
         {"tpe:lf=0", "tpe", {"linear_forgetting", NULL}, {pz_value_int(0), NULL}},
         {"tpe:ei=100", "tpe", {"n_ei_candidates", NULL}, {pz_value_int(100), NULL}},
+        {"tpe:opt,lf=0", "tpe", {"preset", "linear_forgetting"},
+         {pz_value_str("optuna"), pz_value_int(0)}},
     };
     enum { NA = sizeof algos / sizeof *algos };
     const size_t marks[3] = {evals < 50 ? evals : 50, evals < 100 ? evals : 100, evals};
@@ -402,7 +404,7 @@ int main(int argc, char **argv)
         printf("\n%s (%zu labels%s", pb->name, pz_space_nlabels(space), pb->noisy ? ", noisy" : "");
         if (!isnan(pb->fmin))
             printf(", min %.6g", pb->fmin);
-        printf(")\n  %-11s %22s %22s %22s %8s\n", "searcher", "best@50", "best@100", "best@final",
+        printf(")\n  %-12s %22s %22s %22s %8s\n", "searcher", "best@50", "best@100", "best@final",
                "ratio");
         double mean_final[NA];
         for (size_t ai = 0; ai < NA; ai++) {
@@ -411,7 +413,7 @@ int main(int argc, char **argv)
                 for (int m = 0; m < 3; m++)
                     at[(ai * 3 + (size_t)m) * nseeds + s] = best[marks[m] - 1];
             }
-            printf("  %-11s", algos[ai].label);
+            printf("  %-12s", algos[ai].label);
             for (int m = 0; m < 3; m++) {
                 const double *x = &at[(ai * 3 + (size_t)m) * nseeds];
                 double mu = 0, var = 0;
@@ -442,7 +444,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("\nmean rank over %zu problems (by mean best after %zu evaluations):\n", nranked, evals);
     for (size_t ai = 0; ai < NA; ai++)
-        printf("  %-11s %.2f\n", algos[ai].label, nranked ? rank_sum[ai] / (double)nranked : 0);
+        printf("  %-12s %.2f\n", algos[ai].label, nranked ? rank_sum[ai] / (double)nranked : 0);
     printf("(%.1f s)\n", (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
     for (size_t ai = 0; ai < NA; ai++)
         for (int i = 0; i < 2; i++)
