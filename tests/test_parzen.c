@@ -502,6 +502,145 @@ static void test_sampling(void)
 }
 /* }===== */
 
+/* {===== joint estimators ===== */
+
+typedef struct joint_arg {
+    const pz_parzen_joint *p;
+    double x[3];
+    size_t dim;            /* the dimension integrated over */
+    gsl_integration_workspace *inner;
+} joint_arg;
+
+/* The joint density along dimension dim (model space y; for log labels
+ * f(e^y) e^y), the other coordinates fixed in x. */
+static double joint_y(double y, void *varg)
+{
+    joint_arg *a = varg;
+    const pz_parzen_prior *pr = &a->p->prior[a->dim];
+    double v = pr->logspace ? exp(y) : y;
+    a->x[a->dim] = v;
+    return exp(pz_parzen_joint_lpdf(a->p, a->x)) * (pr->logspace ? v : 1);
+}
+
+static double integrate_dim(joint_arg *a, size_t dim, double lo, double hi,
+                            gsl_integration_workspace *ws)
+{
+    a->dim = dim;
+    gsl_function f = {joint_y, a};
+    double r, e;
+    CHECK_OK(gsl_integration_qags(&f, lo, hi, 1e-13, 1e-11, 1000, ws, &r, &e));
+    return r;
+}
+
+/* loguniform x normal: the inner integral over dim 0, the outer over 1. */
+static double outer_y(double y, void *varg)
+{
+    joint_arg *a = varg;
+    a->x[1] = y;
+    double r = integrate_dim(a, 0, a->p->prior[0].low, a->p->prior[0].high, a->inner);
+    a->dim = 1;
+    return r;
+}
+
+static void test_joint(void)
+{
+    /* Bandwidth by hand: d = 2, 4 observations: 0.2 * 4^(-1/6) * 10 =
+     * 1.5874; clip [10 / min(100, 6), 10]: 1.6667 wins. With 64:
+     * 0.2 * 64^(-1/6) * 10 = 1, inside [10/66, 10]. */
+    pz_node *u = dist(PZ_NODE_UNIFORM, 2, 0, 10, 0);
+    pz_node *c = choice_n(3, NULL);
+    pz_parzen_prior pr[3];
+    CHECK_OK(pz_parzen_prior_of(u, &pr[0]));
+    CHECK_OK(pz_parzen_prior_of(c, &pr[1]));
+    double obs[2 * 64];
+    gsl_rng *r = pz_rng_new(8, 8);
+    for (size_t i = 0; i < 64; i++) {
+        obs[2 * i] = gsl_ran_flat(r, 0, 10);
+        obs[2 * i + 1] = (double)gsl_rng_uniform_int(r, 3);
+    }
+    pz_parzen_joint p;
+    CHECK_OK(pz_parzen_joint_fit(&p, &arena, pr, 2, obs, 4, 1.0, 25));
+    CHECK_NEAR(p.sigma[0], 10.0 / 6, 1e-12);
+    CHECK_NEAR(p.sigma[1], 10, 0); /* the prior kernel */
+    CHECK_NEAR(p.w[4], 0.2, 1e-15); /* 4 observations and the prior, weight 1 each */
+    CHECK_OK(pz_parzen_joint_fit(&p, &arena, pr, 2, obs, 64, 1.0, 0));
+    CHECK_NEAR(p.sigma[0], 1.0, 1e-12);
+
+    /* uniform x choice: sum over categories of the integral over x */
+    gsl_integration_workspace *ws = gsl_integration_workspace_alloc(1000);
+    for (size_t nobs = 0; nobs <= 64; nobs += 16) {
+        CHECK_OK(pz_parzen_joint_fit(&p, &arena, pr, 2, obs, nobs, 1.0, 25));
+        joint_arg a = {&p, {0, 0, 0}, 0, NULL};
+        double total = 0;
+        for (int k = 0; k < 3; k++) {
+            a.x[1] = k;
+            total += integrate_dim(&a, 0, 0, 10, ws);
+        }
+        CHECK_NEAR(total, 1, 1e-6);
+    }
+    pz_node_free(u);
+    pz_node_free(c);
+
+    /* quniform x randint x pchoice: a triple sum */
+    const double probs[] = {0.3, 0.7};
+    pz_node *qu = dist(PZ_NODE_QUNIFORM, 3, 0, 4, 0.5), *ri = dist(PZ_NODE_RANDINT, 2, 2, 6, 0);
+    pz_node *pc = choice_n(2, probs);
+    CHECK_OK(pz_parzen_prior_of(qu, &pr[0]));
+    CHECK_OK(pz_parzen_prior_of(ri, &pr[1]));
+    CHECK_OK(pz_parzen_prior_of(pc, &pr[2]));
+    double o3[3 * 10];
+    for (size_t i = 0; i < 10; i++) {
+        o3[3 * i] = 0.5 * (double)gsl_rng_uniform_int(r, 9);
+        o3[3 * i + 1] = 2 + (double)gsl_rng_uniform_int(r, 4);
+        o3[3 * i + 2] = (double)gsl_rng_uniform_int(r, 2);
+    }
+    CHECK_OK(pz_parzen_joint_fit(&p, &arena, pr, 3, o3, 10, 1.0, 25));
+    double total = 0;
+    for (int i = 0; i <= 8; i++)
+        for (int j = 2; j < 6; j++)
+            for (int k = 0; k < 2; k++) {
+                double x[3] = {0.5 * i, j, k};
+                total += exp(pz_parzen_joint_lpdf(&p, x));
+            }
+    CHECK_NEAR(total, 1, 1e-9);
+    /* draws are on the grid and in range */
+    for (int i = 0; i < 200; i++) {
+        double x[3];
+        pz_parzen_joint_sample(&p, r, x);
+        CHECK(x[0] == 0.5 * nearbyint(2 * x[0]) && x[0] >= 0 && x[0] <= 4);
+        CHECK(x[1] >= 2 && x[1] < 6 && x[2] >= 0 && x[2] < 2);
+        CHECK(isfinite(pz_parzen_joint_lpdf(&p, x)));
+    }
+    pz_node_free(qu);
+    pz_node_free(ri);
+    pz_node_free(pc);
+
+    /* loguniform x normal: a double integral */
+    pz_node *lu = dist(PZ_NODE_LOGUNIFORM, 2, log(0.1), log(10), 0);
+    pz_node *nn = dist(PZ_NODE_NORMAL, 2, 1, 2, 0);
+    CHECK_OK(pz_parzen_prior_of(lu, &pr[0]));
+    CHECK_OK(pz_parzen_prior_of(nn, &pr[1]));
+    double o2[2 * 6];
+    for (size_t i = 0; i < 6; i++) {
+        o2[2 * i] = gsl_ran_flat(r, log(0.1), log(10));
+        o2[2 * i + 1] = 1 + gsl_ran_gaussian(r, 2);
+    }
+    CHECK_OK(pz_parzen_joint_fit(&p, &arena, pr, 2, o2, 6, 1.0, 25));
+    gsl_integration_workspace *inner = gsl_integration_workspace_alloc(1000);
+    joint_arg a = {&p, {0, 0, 0}, 1, inner};
+    gsl_function f = {outer_y, &a};
+    double res, e;
+    CHECK_OK(gsl_integration_qags(&f, 1 - 60, 1 + 60, 1e-11, 1e-9, 1000, ws, &res, &e));
+    CHECK_NEAR(res, 1, 1e-6);
+    gsl_integration_workspace_free(inner);
+    gsl_integration_workspace_free(ws);
+    pz_node_free(lu);
+    pz_node_free(nn);
+    gsl_rng_free(r);
+    pz_arena_reset(&arena);
+}
+/* }===== */
+
 int main(void)
 {
     pz_arena_init(&arena);
@@ -511,6 +650,7 @@ int main(void)
     test_normalisation();
     test_pruning();
     test_sampling();
+    test_joint();
     pz_arena_destroy(&arena);
     puts("test_parzen: ok");
     return 0;

@@ -215,6 +215,7 @@ static void test_options(void)
     pz_map_set(o, "liar", pz_value_str("worst"));
     pz_map_set(o, "preset", pz_value_str("optuna"));
     pz_map_set(o, "gamma_cap", pz_value_int(10));
+    pz_map_set(o, "multivariate", pz_value_bool(1));
     CHECK_OK(pz_searcher_new(&s, "tpe", o, &err));
     CHECK_STR(pz_searcher_name(s), "tpe");
     pz_searcher_free(s);
@@ -233,6 +234,7 @@ static void test_options(void)
         {"liar", pz_value_str("zero"), "algo.liar must be one of"},
         {"preset", pz_value_int(1), "algo.preset must be one of"},
         {"linear_forgetting", pz_value_double(2.5), "algo.linear_forgetting"},
+        {"multivariate", pz_value_int(1), "algo.multivariate must be true or false"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         o = opts(bad[i].key, bad[i].v);
@@ -332,6 +334,9 @@ static void test_resume_and_validity(void)
     check_resume(pz_script_space(script), "tpe", o, 60);
     pz_value_free(o);
     check_resume(pz_script_space(script), "anneal", NULL, 60);
+    o = opts("multivariate", pz_value_bool(1));
+    check_resume(pz_script_space(script), "tpe", o, 80);
+    pz_value_free(o);
     pz_script_free(script);
 
     pz_space *nested = nested_space();
@@ -340,6 +345,9 @@ static void test_resume_and_validity(void)
     check_resume(nested, "tpe", o, 60);
     pz_value_free(o);
     check_resume(nested, "anneal", NULL, 60);
+    o = opts("multivariate", pz_value_bool(1));
+    check_resume(nested, "tpe", o, 120);
+    pz_value_free(o);
     pz_space_free(nested);
 }
 
@@ -462,13 +470,13 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Median over seeds of the best loss after n evaluations. */
-static double median_best(const char *name, const pz_space *space, objective f, size_t n,
-                          size_t nseeds)
+static double median_best(const char *name, const pz_value *options, const pz_space *space,
+                          objective f, size_t n, size_t nseeds)
 {
     double best[32];
     for (size_t seed = 0; seed < nseeds; seed++) {
         pz_searcher *s;
-        CHECK_OK(pz_searcher_new(&s, name, NULL, &err));
+        CHECK_OK(pz_searcher_new(&s, name, options, &err));
         pz_value *vals[100];
         pz_trial_view views[100];
         best[seed] = HUGE_VAL;
@@ -499,13 +507,18 @@ static void test_quality(void)
         objective f;
     } probs[] = {{"quadratic", quad, quadratic}, {"branin", bran, branin}};
     for (size_t i = 0; i < 2; i++) {
-        double r = median_best("random", probs[i].s, probs[i].f, 60, 10);
-        double t = median_best("tpe", probs[i].s, probs[i].f, 60, 10);
-        double a = median_best("anneal", probs[i].s, probs[i].f, 60, 10);
-        printf("%-10s median best of 10 seeds x 60 evals: random %.5f  tpe %.5f  anneal %.5f\n",
-               probs[i].name, r, t, a);
+        pz_value *mv = opts("multivariate", pz_value_bool(1));
+        double r = median_best("random", NULL, probs[i].s, probs[i].f, 60, 10);
+        double t = median_best("tpe", NULL, probs[i].s, probs[i].f, 60, 10);
+        double a = median_best("anneal", NULL, probs[i].s, probs[i].f, 60, 10);
+        double m = median_best("tpe", mv, probs[i].s, probs[i].f, 60, 10);
+        pz_value_free(mv);
+        printf("%-10s median best of 10 seeds x 60 evals: random %.5f  tpe %.5f  anneal %.5f  "
+               "tpe multivariate %.5f\n",
+               probs[i].name, r, t, a, m);
         CHECK_LT(t, r);
         CHECK_LT(a, r);
+        CHECK_LT(m, r);
     }
     pz_space_free(quad);
     pz_space_free(bran);

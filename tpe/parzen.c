@@ -649,6 +649,11 @@ static double cat_sample(const pz_parzen *p, gsl_rng *r)
         }
         return p->cat_val[p->nuniq - 1];
     }
+    return pz__draw_prior_cat(pr, r);
+}
+
+double pz__draw_prior_cat(const pz_parzen_prior *pr, gsl_rng *r)
+{
     if (pr->probs) {
         size_t pick = pr->ncat - 1;
         while (pick > 0 && pr->probs[pick] == 0)
@@ -679,7 +684,12 @@ double pz_parzen_sample(const pz_parzen *p, gsl_rng *r)
         else
             lo = mid + 1;
     }
-    double mu = p->mu[lo], s = p->sigma[lo], y;
+    return pz__draw_gmm(pr, p->mu[lo], p->sigma[lo], r);
+}
+
+double pz__draw_gmm(const pz_parzen_prior *pr, double mu, double s, gsl_rng *r)
+{
+    double y;
     if (!isfinite(pr->low) && !isfinite(pr->high)) {
         y = mu + gsl_ran_gaussian(r, s);
     } else {
@@ -699,4 +709,6 @@ double pz_parzen_sample(const pz_parzen *p, gsl_rng *r)
         x = nearbyint(x / pr->q) * pr->q; /* numpy's round: half to even */
     return x;
 }
+
+double pz__gauss_mass(double za, double zb) { return gauss_mass(za, zb); }
 /* }===== */

@@ -48,6 +48,7 @@ typedef struct tpe_opts {
     int64_t lf;
     split_rule split;
     liar_rule liar;
+    int multivariate;
 } tpe_opts;
 
 typedef struct tpe {
@@ -86,7 +87,7 @@ static int parse_options(tpe_opts *o, const pz_value *options, pz_error *err)
 {
     static const char *const known[] = {
         "preset", "gamma", "gamma_cap", "n_startup_trials", "n_startup_jobs", "n_ei_candidates",
-        "n_EI_candidates", "prior_weight", "linear_forgetting", "liar", NULL};
+        "n_EI_candidates", "prior_weight", "linear_forgetting", "liar", "multivariate", NULL};
     static const char *const presets[] = {"hyperopt", "optuna", NULL};
     static const char *const liars[] = {"inf", "worst", NULL};
     int rc = pz_opt_check_keys(options, "tpe", known, err);
@@ -111,7 +112,8 @@ static int parse_options(tpe_opts *o, const pz_value *options, pz_error *err)
         (rc = pz_opt_int(options, "n_ei_candidates", 1, 1 << 20, &o->n_cand, err)) ||
         (rc = pz_opt_double(options, "prior_weight", 0, 1e9, &o->prior_weight, err)) ||
         (rc = pz_opt_int(options, "linear_forgetting", 0, INT32_MAX, &o->lf, err)) ||
-        (rc = opt_choice(options, "liar", liars, &liar, err)))
+        (rc = opt_choice(options, "liar", liars, &liar, err)) ||
+        (rc = pz_opt_bool(options, "multivariate", &o->multivariate, err)))
         return rc;
     if (!(o->prior_weight > 0))
         return pz_error_set(err, PZ_EINVAL, "algo.prior_weight must be > 0");
@@ -286,6 +288,8 @@ typedef struct walk {
     size_t nbelow;
     uint32_t *rank_of;           /* n scratch */
     pz_value **out;              /* per label, NULL until proposed */
+    unsigned char *visited;      /* per label: met by the walk */
+    const size_t *group;         /* multivariate: per label, its group's first label */
 } walk;
 
 /* Fit l(x) (below) and g(x) (above) of label l (node) in t->label. */
@@ -380,6 +384,103 @@ static int propose_label(walk *w, size_t l, const pz_node *node, pz_value **out,
     return *out ? PZ_OK : pz_error_set(err, PZ_ENOMEM, NULL);
 }
 
+/* {== multivariate ==} */
+
+/* Labels are grouped when they were active in exactly the same trials
+ * (Optuna's group decomposition): group[l] is the first label of l's
+ * group. Hash first, compare on equal hashes. */
+static int make_groups(tpe *t, size_t n, size_t nl, size_t *group)
+{
+    uint64_t *h = pz_arena_alloc(&t->arena, sizeof *h * (nl + 1));
+    if (!h)
+        return PZ_ENOMEM;
+    for (size_t l = 0; l < nl; l++) {
+        const double *row = t->obs + l * t->cap;
+        uint64_t x = UINT64_C(1469598103934665603);
+        for (size_t i = 0; i < n; i++)
+            if (!isnan(row[i]))
+                x = (x ^ i) * UINT64_C(1099511628211);
+        h[l] = x;
+        group[l] = l;
+        for (size_t k = 0; k < l; k++) {
+            if (group[k] != k || h[k] != h[l])
+                continue;
+            const double *other = t->obs + k * t->cap;
+            size_t i = 0;
+            while (i < n && isnan(row[i]) == isnan(other[i]))
+                i++;
+            if (i == n) {
+                group[l] = k;
+                break;
+            }
+        }
+    }
+    return PZ_OK;
+}
+
+/* Propose every label of group g (g is its first label) jointly, or label
+ * g alone when the group has one label. */
+static int propose_group(walk *w, size_t g, pz_error *err)
+{
+    tpe *t = w->t;
+    const pz_space *space = w->ctx->space;
+    size_t nl = pz_space_nlabels(space), d = 0;
+    for (size_t l = g; l < nl; l++)
+        d += w->group[l] == g;
+    if (d == 1)
+        return propose_label(w, g, pz_space_label(space, g), &w->out[g], err);
+    pz_arena_reset(&t->label);
+    size_t *lab = pz_arena_alloc(&t->label, sizeof *lab * d);
+    pz_parzen_prior *pr = pz_arena_alloc(&t->label, sizeof *pr * d);
+    double *bo = pz_arena_alloc(&t->label, sizeof *bo * d * (w->nbelow + 1));
+    double *ao = pz_arena_alloc(&t->label, sizeof *ao * d * (w->n + 1));
+    double *x = pz_arena_alloc(&t->label, sizeof *x * d);
+    double *best = pz_arena_alloc(&t->label, sizeof *best * d);
+    if (!lab || !pr || !bo || !ao || !x || !best)
+        return pz_error_set(err, PZ_ENOMEM, NULL);
+    for (size_t l = g, k = 0; l < nl; l++)
+        if (w->group[l] == g) {
+            lab[k] = l;
+            pz_parzen_prior_of(pz_space_label(space, l), &pr[k++]);
+        }
+    /* rows of the trials where the group was active, oldest first */
+    const double *first = t->obs + g * t->cap;
+    size_t nb = 0, na = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        if (isnan(first[i]))
+            continue;
+        double *row = w->below[i] ? bo + d * nb++ : ao + d * na++;
+        for (size_t k = 0; k < d; k++)
+            row[k] = t->obs[lab[k] * t->cap + i];
+    }
+    pz_parzen_joint below, above;
+    size_t lf = (size_t)t->o.lf;
+    if (pz_parzen_joint_fit(&below, &t->label, pr, d, bo, nb, t->o.prior_weight, lf) ||
+        pz_parzen_joint_fit(&above, &t->label, pr, d, ao, na, t->o.prior_weight, lf))
+        return pz_error_set(err, PZ_ENOMEM, NULL);
+    double best_score = -HUGE_VAL;
+    for (int64_t c = 0; c < t->o.n_cand; c++) {
+        pz_parzen_joint_sample(&below, w->r, x);
+        double s = pz_parzen_joint_lpdf(&below, x) - pz_parzen_joint_lpdf(&above, x);
+        if (isnan(s))
+            s = -HUGE_VAL;
+        if (c == 0 || s > best_score) {
+            memcpy(best, x, sizeof *x * d);
+            best_score = s;
+        }
+    }
+    for (size_t k = 0; k < d; k++) {
+        const pz_node *node = pz_space_label(space, lab[k]);
+        pz_value *v = pr[k].kind == PZ_PARZEN_CAT || node->kind == PZ_NODE_UNIFORMINT
+                          ? pz_value_int((int64_t)best[k])
+                          : pz_value_double(best[k]);
+        if (!v)
+            return pz_error_set(err, PZ_ENOMEM, NULL);
+        w->out[lab[k]] = v;
+    }
+    return PZ_OK;
+}
+
 static int walk_node(walk *w, const pz_node *node, pz_error *err)
 {
     if (!pz_node_is_label(node->kind)) {
@@ -393,9 +494,13 @@ static int walk_node(walk *w, const pz_node *node, pz_error *err)
     int l = pz__label_index(w->ctx->space, node);
     if (l < 0)
         return pz_error_set(err, PZ_EINVAL, "label '%s' is not part of this space", node->label);
-    if (w->out[l])
+    if (w->visited[l])
         return PZ_OK; /* a shared node met again */
-    int rc = propose_label(w, (size_t)l, node, &w->out[l], err);
+    w->visited[l] = 1;
+    int rc = PZ_OK;
+    if (!w->out[l]) /* (a multivariate group may have proposed it already) */
+        rc = w->group ? propose_group(w, w->group[l], err)
+                      : propose_label(w, (size_t)l, node, &w->out[l], err);
     if (rc)
         return rc;
     if (node->kind == PZ_NODE_CHOICE || node->kind == PZ_NODE_PCHOICE)
@@ -483,7 +588,7 @@ static int prepare(tpe *t, const pz_suggest_ctx *ctx, walk *w, pz_error *err)
     for (size_t j = 0; j < nbelow; j++)
         below[order[j]] = 1;
     qsort(order, nbelow, sizeof *order, cmp_u32); /* chronological, for the ramp */
-    *w = (walk){t, ctx, NULL, n, below, order, nbelow, rank_of, NULL};
+    *w = (walk){t, ctx, NULL, n, below, order, nbelow, rank_of, NULL, NULL, NULL};
     return PZ_OK;
 }
 
@@ -498,10 +603,24 @@ static int propose(tpe *t, const pz_suggest_ctx *ctx, gsl_rng *r, pz_value **val
     pz_value **out = pz_arena_alloc(&t->arena, sizeof *out * (nl + 1));
     if (!out)
         return pz_error_set(err, PZ_ENOMEM, NULL);
+    unsigned char *visited = pz_arena_alloc(&t->arena, nl + 1);
+    size_t *group = t->o.multivariate ? pz_arena_alloc(&t->arena, sizeof *group * (nl + 1)) : NULL;
+    if (!visited || (t->o.multivariate && (!group || make_groups(t, w.n, nl, group))))
+        return pz_error_set(err, PZ_ENOMEM, NULL);
     memset(out, 0, sizeof *out * nl);
+    memset(visited, 0, nl);
     w.r = r;
     w.out = out;
+    w.visited = visited;
+    w.group = group;
     rc = walk_node(&w, pz_space_root(space), err);
+    /* A group proposes all its labels; drop those the proposal's own
+     * choices leave inactive (only multivariate proposes unvisited ones). */
+    for (size_t l = 0; l < nl; l++)
+        if (out[l] && !visited[l]) {
+            pz_value_free(out[l]);
+            out[l] = NULL;
+        }
     pz_value *map = rc ? NULL : pz_value_map();
     if (!rc && !map)
         rc = pz_error_set(err, PZ_ENOMEM, NULL);

@@ -134,6 +134,49 @@ PZ_API double pz_parzen_lpdf(const pz_parzen *p, double x);
 PZ_API double pz_parzen_sample(const pz_parzen *p, gsl_rng *r);
 /* }===== */
 
+/* {===== joint estimators (tpe's "multivariate" option) =====
+ * One estimator over d labels that are active together, after Optuna's
+ * multivariate TPE: a mixture of product kernels, one per observation
+ * (a row of d model-space values) plus the prior's. Each dimension's
+ * kernel: for GMM labels a Gaussian truncated to the label's bounds on its
+ * own (its mass there divides it), width Optuna's
+ * 0.2 n^(-1/(d+4)) prior_sigma clipped like hyperopt's to
+ * [prior_sigma / min(100, n + 2), prior_sigma], the prior kernel
+ * prior_sigma wide; q-forms score bucket masses. For categorical labels
+ * Optuna's kernel: the observed category gets 1 and every category
+ * prior_weight / (n + 1) times ncat times its prior probability,
+ * normalised; the prior kernel is the prior. Weights as the univariate
+ * estimator's (forgetting ramp, prior_weight). */
+typedef struct pz_parzen_joint {
+    size_t d;                     /* dimensions */
+    const pz_parzen_prior *prior; /* d priors (borrowed) */
+    size_t n;                     /* kernels: the observations, then the prior's */
+    double *w, *logw;             /* n, normalised */
+    double *mu;                   /* n x d: model-space means, or categories */
+    double *sigma, *logsig;       /* d x 2: observation kernels' and prior kernel's width */
+    double *logz;                 /* n x d: log of a GMM kernel's mass on [low, high] */
+    double fill;                  /* categorical pseudo-mass prior_weight / n */
+} pz_parzen_joint;
+
+/* obs: nobs rows of d model-space values, oldest first. */
+PZ_API int pz_parzen_joint_fit(pz_parzen_joint *p, pz_arena *a, const pz_parzen_prior *prior,
+                               size_t d, const double *obs, size_t nobs, double prior_weight,
+                               size_t lf);
+/* Log density (mass for q-forms and categories) of the point x, d values
+ * in value space. */
+PZ_API double pz_parzen_joint_lpdf(const pz_parzen_joint *p, const double *x);
+/* One draw into x (d values, value space). */
+PZ_API void pz_parzen_joint_sample(const pz_parzen_joint *p, gsl_rng *r, double *x);
+/* }===== */
+
+/* Internal helpers shared by the univariate and joint estimators: one
+ * draw of a Gaussian kernel (model-space mean mu, width s) truncated to
+ * pr's bounds, returned in value space (quantised for q-forms); a draw
+ * from a categorical prior; P(za < Z < zb) for a standard Gaussian. */
+double pz__draw_gmm(const pz_parzen_prior *pr, double mu, double s, gsl_rng *r);
+double pz__draw_prior_cat(const pz_parzen_prior *pr, gsl_rng *r);
+double pz__gauss_mass(double za, double zb);
+
 /* {===== history reading (shared by tpe and anneal) =====
  * Resolve the vals of trials[0..n) into out[label * stride + trial]: the
  * label's value as a double (ints exactly up to 2^53), NaN where the label

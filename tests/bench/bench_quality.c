@@ -158,7 +158,7 @@ static double rosenbrock(const pz_value *p, int d)
 {
     double s = 0;
     for (int i = 1; i < d; i++) {
-        char ka[8], kb[8];
+        char ka[16], kb[16];
         snprintf(ka, sizeof ka, "x%d", i);
         snprintf(kb, sizeof kb, "x%d", i + 1);
         double a = P(p, ka), b = P(p, kb);
@@ -377,6 +377,7 @@ int main(int argc, char **argv)
         {"tpe:ei=100", "tpe", {"n_ei_candidates", NULL}, {pz_value_int(100), NULL}},
         {"tpe:opt,lf=0", "tpe", {"preset", "linear_forgetting"},
          {pz_value_str("optuna"), pz_value_int(0)}},
+        {"tpe:multi", "tpe", {"multivariate", NULL}, {pz_value_bool(1), NULL}},
     };
     enum { NA = sizeof algos / sizeof *algos };
     const size_t marks[3] = {evals < 50 ? evals : 50, evals < 100 ? evals : 100, evals};
