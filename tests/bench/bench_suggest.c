@@ -104,9 +104,13 @@ static double time_suggest(const char *name, const pz_space *space, const hist *
 {
     double *t = malloc(sizeof *t * reps);
     pz_searcher *s = NULL;
+    /* PZ_BENCH_MULTIVARIATE=1 times tpe with multivariate = true */
+    pz_value *opt = pz_value_map();
+    if (strcmp(name, "tpe") == 0 && getenv("PZ_BENCH_MULTIVARIATE"))
+        pz_map_set(opt, "multivariate", pz_value_bool(1));
     size_t first = h->n - reps;
     if (!cold) {
-        if (pz_searcher_new(&s, name, NULL, &err))
+        if (pz_searcher_new(&s, name, opt, &err))
             die(name);
         pz_suggest_ctx ctx = {space, h->views, first - 1, 7, first - 1};
         pz_value *v;
@@ -117,7 +121,7 @@ static double time_suggest(const char *name, const pz_space *space, const hist *
     double nl = 0;
     for (size_t r = 0; r < reps; r++) {
         size_t m = first + r;
-        if (cold && pz_searcher_new(&s, name, NULL, &err))
+        if (cold && pz_searcher_new(&s, name, opt, &err))
             die(name);
         pz_suggest_ctx ctx = {space, h->views, m, 7, m};
         pz_value *v;
@@ -133,6 +137,7 @@ static double time_suggest(const char *name, const pz_space *space, const hist *
         }
     }
     pz_searcher_free(s);
+    pz_value_free(opt);
     if (labels)
         *labels = nl / (double)reps;
     double med = median(t, reps);
