@@ -1,6 +1,8 @@
 /* parzen: joint Parzen estimators for TPE's "multivariate" option (see
- * tpe.h). Cost: O(kernels x d) per density, no pruning; the option is off
- * by default. */
+ * tpe.h). A density costs O(kernels x d) at worst: a kernel is dropped as
+ * soon as its partial log term plus a bound on the dimensions still to
+ * come falls e^-40 below the largest kernel term met so far. The log
+ * families' Jacobian is the same for every kernel and is added once. */
 #include "tpe.h"
 
 #include <math.h>
@@ -8,6 +10,7 @@
 
 #define LOG_SQRT_2PI 0.91893853320467274178
 #define SIGMA0 0.2 /* Optuna's SIGMA0_MAGNITUDE */
+#define PRUNE 40.0
 
 int pz_parzen_joint_fit(pz_parzen_joint *p, pz_arena *a, const pz_parzen_prior *prior, size_t d,
                         const double *obs, size_t nobs, double prior_weight, size_t lf)
@@ -23,7 +26,8 @@ int pz_parzen_joint_fit(pz_parzen_joint *p, pz_arena *a, const pz_parzen_prior *
     p->logz = pz_arena_alloc(a, sizeof *p->logz * n * d);
     p->sigma = pz_arena_alloc(a, sizeof *p->sigma * 2 * d);
     p->logsig = pz_arena_alloc(a, sizeof *p->logsig * 2 * d);
-    if (!p->w || !p->logw || !p->mu || !p->logz || !p->sigma || !p->logsig)
+    p->rest = pz_arena_alloc(a, sizeof *p->rest * (d + 1));
+    if (!p->w || !p->logw || !p->mu || !p->logz || !p->sigma || !p->logsig || !p->rest)
         return PZ_ENOMEM;
     double wsum = 0;
     for (size_t i = 0; i < n; i++) {
@@ -62,6 +66,21 @@ int pz_parzen_joint_fit(pz_parzen_joint *p, pz_arena *a, const pz_parzen_prior *
             }
             p->logz[i * d + j] = lz;
         }
+    }
+    /* Bounds of a kernel's log term per dimension: probabilities and
+     * masses are <= 1 (so <= -logz), a density <= 1 / (sigma sqrt(2 pi) Z). */
+    p->rest[d] = 0;
+    for (size_t j = d; j-- > 0;) {
+        const pz_parzen_prior *pr = &prior[j];
+        double b = 0;
+        if (pr->kind == PZ_PARZEN_GMM)
+            for (size_t i = 0; i < n; i++) {
+                double t = -p->logz[i * d + j];
+                if (pr->q <= 0)
+                    t -= p->logsig[2 * j + (i == nobs)] + LOG_SQRT_2PI;
+                b = t > b || i == 0 ? t : b;
+            }
+        p->rest[j] = p->rest[j + 1] + b;
     }
     return PZ_OK;
 }
@@ -109,18 +128,24 @@ static double kernel_log(const pz_parzen_joint *p, size_t i, size_t j, double x)
     if (y < pr->low || y > pr->high)
         return -HUGE_VAL;
     double z = (y - mu) / s;
-    return -0.5 * z * z - p->logsig[2 * j + is_prior] - LOG_SQRT_2PI - lz - (pr->logspace ? y : 0);
+    return -0.5 * z * z - p->logsig[2 * j + is_prior] - LOG_SQRT_2PI - lz; /* Jacobian: below */
 }
 
 double pz_parzen_joint_lpdf(const pz_parzen_joint *p, const double *x)
 {
+    double jac = 0; /* dy/dx = 1/x for continuous log labels */
+    for (size_t j = 0; j < p->d; j++) {
+        const pz_parzen_prior *pr = &p->prior[j];
+        if (pr->kind == PZ_PARZEN_GMM && pr->logspace && !(pr->q > 0))
+            jac -= x[j] > 0 ? log(x[j]) : 0;
+    }
     double mx = -HUGE_VAL, s = 0; /* online log-sum-exp */
     for (size_t i = 0; i < p->n; i++) {
         double t = p->logw[i];
-        for (size_t j = 0; j < p->d && t > -HUGE_VAL; j++)
+        for (size_t j = 0; j < p->d && t + p->rest[j] >= mx - PRUNE; j++)
             t += kernel_log(p, i, j, x[j]);
-        if (t == -HUGE_VAL || isnan(t))
-            continue;
+        if (t + p->rest[p->d] < mx - PRUNE || t == -HUGE_VAL || isnan(t))
+            continue; /* dropped (or partial: it is negligible either way) */
         if (t > mx) {
             s = s * exp(mx - t) + 1;
             mx = t;
@@ -128,7 +153,7 @@ double pz_parzen_joint_lpdf(const pz_parzen_joint *p, const double *x)
             s += exp(t - mx);
         }
     }
-    return mx == -HUGE_VAL ? mx : mx + log(s);
+    return mx == -HUGE_VAL ? mx : mx + log(s) + jac;
 }
 
 void pz_parzen_joint_sample(const pz_parzen_joint *p, gsl_rng *r, double *x)

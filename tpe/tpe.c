@@ -24,7 +24,12 @@
  *    draws every label's candidates and discards the inactive ones), so
  *    the random stream is consumed in the walk order of the space.
  *  - A finished trial whose loss is NaN counts as +inf.
- *  - Options beyond hyperopt: liar, preset = "optuna", gamma_cap.
+ *  - Options beyond hyperopt: liar, preset = "optuna", gamma_cap, and
+ *    multivariate: labels active in exactly the same trials form a group
+ *    (Optuna's group decomposition) proposed jointly from the joint
+ *    estimators of multi.c; a group proposes all its labels when the walk
+ *    meets its first one, and those the proposal's own choices leave
+ *    unvisited are dropped at the end.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -156,6 +156,7 @@ typedef struct pz_parzen_joint {
     double *sigma, *logsig;       /* d x 2: observation kernels' and prior kernel's width */
     double *logz;                 /* n x d: log of a GMM kernel's mass on [low, high] */
     double fill;                  /* categorical pseudo-mass prior_weight / n */
+    double *rest;                 /* d + 1: bound on the log kernel terms of dims j.. */
 } pz_parzen_joint;
 
 /* obs: nobs rows of d model-space values, oldest first. */
