@@ -18,6 +18,8 @@ struct pz_searcher {
 
 static const pz_searcher_type *const types[] = {
     &pz_searcher_random,
+    &pz_searcher_tpe,
+    &pz_searcher_anneal,
     NULL,
 };
 

@@ -86,5 +86,7 @@ PZ_API int pz_opt_check_keys(const pz_value *options, const char *searcher,
 
 /* The strategies built in (defined in their own files). */
 extern const pz_searcher_type pz_searcher_random;
+extern const pz_searcher_type pz_searcher_tpe;    /* tpe/tpe.c */
+extern const pz_searcher_type pz_searcher_anneal; /* core/search_anneal.c */
 
 #endif
