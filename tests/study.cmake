@@ -1,0 +1,2 @@
+# Tests of the study runner's area (issue 4).
+pz_test(test_journal)
