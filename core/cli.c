@@ -626,7 +626,7 @@ static const char export_help[] =
     "Print every trial of the study in DIR, in id order. csv (the default):\n"
     "one row per trial; columns trial, status, loss, duration, one per\n"
     "label (its value in vals: choice labels give the option's index),\n"
-    "error. json: a list of the trials' documents (as `parzen show`).\n";
+    "error (its first line). json: a list of the trials' documents (as `parzen show`).\n";
 
 static int cmd_export(int argc, char **argv)
 {
@@ -696,7 +696,9 @@ static int cmd_export(int argc, char **argv)
                 csv_field(&b, tb);
             }
             pz_buf_putc(&b, ',');
-            csv_field(&b, t.error ? t.error : "");
+            char eb[PZ_ERRMSG_MAX]; /* the first line: tracebacks are in `show` */
+            snprintf(eb, sizeof eb, "%.*s", t.error ? (int)strcspn(t.error, "\n") : 0, t.error ? t.error : "");
+            csv_field(&b, eb);
             pz_buf_putc(&b, '\n');
         }
         if (b.data)

@@ -736,6 +736,7 @@ static pz_study *study_alloc(void)
     s->best_id = -1;
     s->best_loss = INFINITY;
     s->workers = 1;
+    s->output = PZ_OUTPUT_QUIET; /* a library prints nothing unless asked */
     return s;
 }
 
@@ -1086,8 +1087,9 @@ static void emit(pz_study *s, const trial *t)
                (long long)s->max_evals, t->id, t->loss, s->best_loss, (long long)s->best_id, t->end - t->start);
     } else {
         const pz_value *e = pz_map_get(t->result, "error");
-        printf("[%zu/%lld] trial %" PRIu64 " FAILED: %s\n", fin, (long long)s->max_evals, t->id,
-               e && e->type == PZ_STR ? e->u.s.ptr : "unknown reason");
+        const char *why = e && e->type == PZ_STR ? e->u.s.ptr : "unknown reason";
+        printf("[%zu/%lld] trial %" PRIu64 " FAILED: %.*s\n", fin, (long long)s->max_evals, t->id,
+               (int)strcspn(why, "\n"), why);
     }
     fflush(stdout);
     if (tty)
@@ -1291,8 +1293,8 @@ int pz_study_run(pz_study *s, pz_error *err)
                 continue;
             }
             const pz_value *em = pz_map_get(res, "error");
-            if (em && em->type == PZ_STR)
-                snprintf(last_error, sizeof last_error, "%s", em->u.s.ptr);
+            if (em && em->type == PZ_STR) /* first line: a traceback stays in the trial's file */
+                snprintf(last_error, sizeof last_error, "%.*s", (int)strcspn(em->u.s.ptr, "\n"), em->u.s.ptr);
             rc = finish_trial(s, t, res, err);
             if (!rc && !stopping) {
                 pz_stop_reason why = check_stop(s);

@@ -85,6 +85,7 @@ typedef enum pz_output {
     PZ_OUTPUT_JSON,     /* one JSON object per finished trial on stdout */
     PZ_OUTPUT_QUIET     /* nothing but warnings */
 } pz_output;
+/* What pz_study_run prints on stdout (default PZ_OUTPUT_QUIET). */
 PZ_API void pz_study_set_output(pz_study *s, pz_output mode);
 
 typedef enum pz_stop_reason {

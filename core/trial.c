@@ -73,7 +73,8 @@ int pz__result_normalize(const pz_value *raw, pz_value **result)
     if (raw && (raw->type == PZ_DOUBLE || raw->type == PZ_INT)) {
         pz_value_number(raw, &loss);
         if (!isfinite(loss))
-            *result = pz__result_fail("the objective returned a non-finite loss (%g)", loss);
+            *result = pz__result_fail("the objective returned a non-finite loss (%s)",
+                                      isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf");
         else if (!(*result = pz_value_map()) || pz_map_set(*result, "status", pz_value_str("ok")) ||
                  pz_map_set(*result, "loss", pz_value_double(loss))) {
             pz_value_free(*result);
@@ -120,7 +121,8 @@ int pz__result_normalize(const pz_value *raw, pz_value **result)
         if (!lv || pz_value_number(lv, &loss) != PZ_OK)
             bad = "the objective's result has no numeric 'loss'";
         else if (!isfinite(loss)) {
-            snprintf(why, sizeof why, "the objective returned a non-finite loss (%g)", loss);
+            snprintf(why, sizeof why, "the objective returned a non-finite loss (%s)",
+                     isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf");
             bad = why;
         }
     }
@@ -213,6 +215,11 @@ static void child_main(int fd, pid_t parent, const pz__objective *o, const pz__t
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) /* the parent died before prctl took effect */
         _exit(4);
+    /* Its own process group, so a time-out or a cancel reaches whatever the
+     * objective started (os.execute, say), and processes it starts do not
+     * hold the result pipe open after it is gone. */
+    setpgid(0, 0);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -309,17 +316,22 @@ int pz__trial_read(pz__child *c)
     }
 }
 
-void pz__trial_kill(pz__child *c)
+/* The child's group (all it started) and the child itself, in case it has
+ * not made its group yet. */
+static void signal_trial(pz__child *c, int sig)
 {
-    if (c->pid > 0)
-        kill(c->pid, SIGKILL);
+    if (c->pid > 0) {
+        kill(-c->pid, sig);
+        kill(c->pid, sig);
+    }
 }
+
+void pz__trial_kill(pz__child *c) { signal_trial(c, SIGKILL); }
 
 void pz__trial_cancel(pz__child *c)
 {
     c->cancelled = 1;
-    if (c->pid > 0)
-        kill(c->pid, SIGTERM);
+    signal_trial(c, SIGTERM);
 }
 
 static const char *signame(int sig)

@@ -1,0 +1,43 @@
+#define _POSIX_C_SOURCE 200809L
+/* Test trainer plugin that misbehaves on request: params.mode is "ok"
+ * (loss = params.x), "segv" (a null write), "abort", "error" (an error
+ * return) or "cancel" (waits for the cancel flag, then PZ_ECANCEL). */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "trainer.h"
+
+static int crash_train(const pz_trainer_ctx *ctx, pz_value **result, pz_error *err)
+{
+    const pz_value *m = pz_map_get(ctx->params, "mode");
+    const char *mode = m && m->type == PZ_STR ? m->u.s.ptr : "ok";
+    if (strcmp(mode, "segv") == 0) {
+        volatile int *p = NULL;
+        *p = 1;
+    } else if (strcmp(mode, "abort") == 0) {
+        abort();
+    } else if (strcmp(mode, "error") == 0) {
+        return pz_error_set(err, PZ_EPLUGIN, "crash trainer: asked to fail");
+    } else if (strcmp(mode, "cancel") == 0) {
+        while (!*ctx->cancel) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        return pz_error_set(err, PZ_ECANCEL, "crash trainer: cancelled");
+    }
+    double x = 0;
+    pz_value_number(pz_map_get(ctx->params, "x"), &x);
+    pz_value *r = pz_value_map();
+    pz_map_set(r, "loss", pz_value_double(x));
+    *result = r;
+    return PZ_OK;
+}
+
+static const pz_trainer table = {
+    .abi = PZ_TRAINER_ABI, .struct_size = sizeof(pz_trainer), .name = "crash",
+    .summary = "misbehaves on request", .train = crash_train};
+
+PZ_API const pz_trainer *pz_trainer_entry_v1(void);
+const pz_trainer *pz_trainer_entry_v1(void) { return &table; }

@@ -1,0 +1,137 @@
+/* Trainer plugins: the loader on real .so fixtures (a quadratic bowl, one
+ * built for ABI 99, one without the entry symbol), lookup by name through
+ * PARZEN_TRAINER_PATH, and a study of the bowl run by `parzen run`, its
+ * model scored again by `parzen eval`. */
+#include "study_util.h"
+
+#include <math.h>
+
+#include "plugin.h"
+#include "study.h"
+
+static const char *plugdir;
+
+static void loader(void)
+{
+    pz_error err;
+    pz_error_clear(&err);
+    char path[1024];
+    pz_plugin *p;
+
+    /* By name, through PARZEN_TRAINER_PATH (tu_setup set it). */
+    CHECK_OK(pz_plugin_load(&p, "bowl", &err));
+    CHECK_STR(pz_plugin_trainer(p)->name, "bowl");
+    CHECK_EQ(pz_plugin_trainer(p)->abi, PZ_TRAINER_ABI);
+    snprintf(path, sizeof path, "%s/bowl.so", plugdir);
+    CHECK_STR(pz_plugin_path(p), path);
+    pz_plugin_free(p);
+
+    /* Wrong ABI: refused, naming the path and both versions. */
+    snprintf(path, sizeof path, "%s/badabi.so", plugdir);
+    CHECK_EQ(pz_plugin_open(&p, path, &err), PZ_EPLUGIN);
+    CHECK(p == NULL);
+    CHECK_CONTAINS(err.msg, path);
+    CHECK_CONTAINS(err.msg, "ABI 99");
+    CHECK_CONTAINS(err.msg, "ABI 1");
+    printf("%s\n", err.msg);
+
+    /* No entry point: refused, naming the path and the symbol. */
+    snprintf(path, sizeof path, "%s/noentry.so", plugdir);
+    CHECK_EQ(pz_plugin_load(&p, "noentry", &err), PZ_EPLUGIN);
+    CHECK_CONTAINS(err.msg, path);
+    CHECK_CONTAINS(err.msg, "pz_trainer_entry_v1");
+    printf("%s\n", err.msg);
+
+    /* Not a shared object at all. */
+    tu_write("fake.so", "not an ELF file\n");
+    CHECK_EQ(pz_plugin_open(&p, "./fake.so", &err), PZ_EPLUGIN);
+    CHECK_CONTAINS(err.msg, "./fake.so");
+
+    /* Unknown name: the folders searched are listed. */
+    CHECK_EQ(pz_plugin_load(&p, "nosuch", &err), PZ_ENOENT);
+    CHECK_CONTAINS(err.msg, "nosuch.so");
+    CHECK_CONTAINS(err.msg, plugdir);
+    /* A name is not a path. */
+    CHECK_EQ(pz_plugin_load(&p, "a b", &err), PZ_EINVAL);
+}
+
+static void study_of_bowl(void)
+{
+    tu_write("bowl.lua",
+             "return { name = 'bowl', objective = 'bowl', trainer = { scale = 1 },\n"
+             "  space = { x = hp.uniform('x', -5, 5), y = hp.uniform('y', -5, 5) },\n"
+             "  points_to_evaluate = { { x = 1, y = -2 } },\n"
+             "  algo = 'random', max_evals = 12, seed = 3, workers = 2 }\n");
+    CHECK_EQ(tu_run("run bowl.lua"), 0);
+    CHECK_CONTAINS(tu_o, "12 trials (12 ok, 0 failed)");
+    /* The warm-start point is the optimum: trial 0, loss 0. */
+    CHECK_EQ(tu_run("best results/bowl"), 0);
+    pz_value *best;
+    pz_error err;
+    CHECK_OK(pz_value_from_json(tu_o, strlen(tu_o), &best, &err));
+    CHECK_EQ(pz_map_get(best, "trial")->u.i, 0);
+    CHECK_EQ(pz_map_get(best, "loss")->u.d, 0.0);
+    const pz_value *model = pz_map_get(best, "model");
+    CHECK(model && model->type == PZ_STR);
+    CHECK_CONTAINS(model->u.s.ptr, "results/bowl/models/trial-000000/model.pzm");
+    /* Threads: cores / workers, at least 1. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int64_t want = cores / 2 > 0 ? cores / 2 : 1;
+    CHECK_EQ(pz_map_get(pz_map_get(best, "metrics"), "threads")->u.i, want);
+
+    /* eval reads the header, loads the bowl by name, scores the model. */
+    CHECK_EQ(tu_run("eval %s --split validation", model->u.s.ptr), 0);
+    pz_value *m;
+    CHECK_OK(pz_value_from_json(tu_o, strlen(tu_o), &m, &err));
+    CHECK_STR(pz_map_get(m, "split")->u.s.ptr, "validation");
+    CHECK_EQ(pz_map_get(m, "loss")->u.d, 0.0);
+    pz_value_free(m);
+    pz_value_free(best);
+
+    /* A bad trainer config is refused before anything runs. */
+    tu_write("bowl2.lua", "return { name = 'bowl2', objective = 'bowl', trainer = { scael = 1 },\n"
+                          "  space = { x = hp.uniform('x', -5, 5), y = hp.uniform('y', -5, 5) } }\n");
+    CHECK_EQ(tu_run("run bowl2.lua"), 1);
+    CHECK_CONTAINS(tu_e, "trainer.scael");
+    CHECK(access("results/bowl2", F_OK) != 0);
+    /* So is a plugin with the wrong ABI, naming its path. */
+    CHECK_EQ(tu_run("run bowl2.lua --set objective=badabi"), 1);
+    CHECK_CONTAINS(tu_e, "badabi.so");
+    CHECK_EQ(tu_count_lines(tu_e), 1);
+    /* eval of something that is not a model. */
+    CHECK_EQ(tu_run("eval bowl.lua"), 1);
+    CHECK_CONTAINS(tu_e, "not a parzen model file");
+}
+
+/* Crashes inside a plugin's train() cost one trial each. */
+static void crashes(void)
+{
+    tu_write("crash.lua",
+             "return { name = 'crash', objective = 'crash', algo = 'random', max_evals = 5, seed = 1,\n"
+             "  space = { mode = hp.choice('mode', {'ok', 'segv', 'abort', 'error'}), x = hp.uniform('x', 0, 1) },\n"
+             "  points_to_evaluate = { {mode = 1, x = 0.5}, {mode = 2, x = 0.5}, {mode = 3, x = 0.5},\n"
+             "                         {mode = 0, x = 0.25}, {mode = 0, x = 0.75} } }\n");
+    CHECK_EQ(tu_run("run crash.lua"), 0);
+    CHECK_CONTAINS(tu_o, "5 trials (2 ok, 3 failed)");
+    CHECK_EQ(tu_run("show results/crash 0"), 0);
+    CHECK_CONTAINS(tu_o, "SIGSEGV");
+    CHECK_EQ(tu_run("show results/crash 1"), 0);
+    CHECK_CONTAINS(tu_o, "SIGABRT");
+    CHECK_EQ(tu_run("show results/crash 2"), 0);
+    CHECK_CONTAINS(tu_o, "crash trainer: asked to fail");
+    CHECK_EQ(tu_run("best results/crash"), 0);
+    CHECK_CONTAINS(tu_o, "\"trial\":3");
+}
+
+int main(void)
+{
+    plugdir = getenv("PZ_PLUGIN_DIR");
+    CHECK(plugdir != NULL);
+    tu_setup("test_plugin");
+    loader();
+    study_of_bowl();
+    crashes();
+    tu_cleanup();
+    printf("plugins ok\n");
+    return 0;
+}
