@@ -316,14 +316,23 @@ int pz_journal_open_append(pz_journal **out, const char *path, uint64_t valid_le
 
 int pz_journal_append(pz_journal *j, const pz_value *record, pz_error *err)
 {
+    return pz_journal_append_n(j, &record, 1, err);
+}
+
+int pz_journal_append_n(pz_journal *j, const pz_value *const *records, size_t n, pz_error *err)
+{
     pz_buf b;
     pz_buf_init(&b);
-    int rc = pz_journal_frame(record, &b);
+    int rc = PZ_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = pz_journal_frame(records[i], &b);
     if (rc) {
         pz_buf_destroy(&b);
         return pz_error_set(err, rc, "cannot encode a journal record (%s)", pz_strerror(rc));
     }
-    if (write_full(j->fd, b.data, b.len) != 0 || fsync(j->fd) != 0) {
+    /* fdatasync: an append changes the size, which it flushes; it skips
+     * only the timestamps. */
+    if (write_full(j->fd, b.data, b.len) != 0 || fdatasync(j->fd) != 0) {
         int e = errno;
         /* Never leave half a record for the next one to follow. */
         if (ftruncate(j->fd, (off_t)j->size) == 0)

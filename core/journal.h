@@ -10,7 +10,7 @@
  *
  * (little-endian; payload = len bytes of msgpack; crc32 is zlib's). The
  * first record is the header map {magic = "parzen-journal", format = 1,
- * ...}. Every append is one write() followed by fsync(), so when
+ * ...}. Every append is one write() followed by fdatasync(), so when
  * pz_journal_append returns the record is on disk; the file and its
  * directory are fsync'd on creation.
  *
@@ -70,6 +70,11 @@ PZ_API int pz_journal_open_append(pz_journal **out, const char *path, uint64_t v
 /* Append one record (a map) and fsync. On failure the file is cut back to
  * its length before the call. */
 PZ_API int pz_journal_append(pz_journal *j, const pz_value *record, pz_error *err);
+
+/* Append n records with one write() and one fsync: they reach the disk
+ * together or (after a crash) as a prefix of them. */
+PZ_API int pz_journal_append_n(pz_journal *j, const pz_value *const *records, size_t n,
+                               pz_error *err);
 
 /* Bytes in the journal (all intact records). */
 PZ_API uint64_t pz_journal_size(const pz_journal *j);

@@ -45,6 +45,7 @@ typedef struct trial {
     double loss;
     double start, end;
     unsigned interrupted;
+    pz_value *created; /* its "created" record until journaled */
 } trial;
 
 struct pz_study {
@@ -875,6 +876,7 @@ void pz_study_free(pz_study *s)
         pz_value_free(s->trials[i].vals);
         pz_value_free(s->trials[i].params);
         pz_value_free(s->trials[i].result);
+        pz_value_free(s->trials[i].created);
     }
     free(s->trials);
     pz_journal_close(s->journal);
@@ -935,29 +937,47 @@ static int next_trial(pz_study *s, trial **out, pz_error *err)
         r = NULL;
         rc = nomem(err);
     }
-    if (!rc)
-        rc = append(s, r, err);
     trial *t = rc ? NULL : push_trial(s);
     if (!rc && !t)
         rc = nomem(err);
     if (rc) {
+        pz_value_free(r);
         pz_value_free(vals);
         pz_value_free(params);
         return rc;
     }
     t->vals = vals;
     t->params = params;
+    t->created = r; /* journaled together with "started" */
     *out = t;
     return PZ_OK;
 }
 
+/* Journal "created" (for a new trial) and "started" in one write and one
+ * fsync, then let it run. */
 static int start_trial(pz_study *s, trial *t, tstate state, pz_error *err)
 {
     t->start = pz__now_wall();
-    int rc = append(s, record("started", t->id), err);
-    if (!rc)
-        t->state = state;
-    return rc;
+    pz_value *started = record("started", t->id);
+    if (!started)
+        return nomem(err);
+    const pz_value *recs[2] = {t->created, started};
+    int rc = t->created ? pz_journal_append_n(s->journal, recs, 2, err)
+                        : pz_journal_append(s->journal, started, err);
+    pz_value_free(started);
+    if (rc) {
+        if (t->created && (size_t)t->id + 1 == s->ntrials) { /* never was: forget it */
+            pz_value_free(t->created);
+            pz_value_free(t->vals);
+            pz_value_free(t->params);
+            s->ntrials--;
+        }
+        return rc;
+    }
+    pz_value_free(t->created);
+    t->created = NULL;
+    t->state = state;
+    return PZ_OK;
 }
 
 static void emit(pz_study *s, const trial *t);

@@ -25,3 +25,7 @@ foreach(t test_plugin test_study test_run test_torture)
   set_tests_properties(${t} PROPERTIES ENVIRONMENT "${_study_env}")
 endforeach()
 set_tests_properties(test_torture PROPERTIES TIMEOUT 120)
+
+# Benchmark, run by hand: build/tests/bench_study [TRIALS]
+add_executable(bench_study bench/bench_study.c)
+target_link_libraries(bench_study PRIVATE parzen_static)

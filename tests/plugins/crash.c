@@ -1,8 +1,9 @@
 #define _POSIX_C_SOURCE 200809L
 /* Test trainer plugin that misbehaves on request: params.mode is "ok"
- * (loss = params.x), "segv" (a null write), "abort", "error" (an error
+ * (loss = params.x), "segv" (a wild write), "abort", "error" (an error
  * return) or "cancel" (waits for the cancel flag, then PZ_ECANCEL). */
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,8 +15,10 @@ static int crash_train(const pz_trainer_ctx *ctx, pz_value **result, pz_error *e
     const pz_value *m = pz_map_get(ctx->params, "mode");
     const char *mode = m && m->type == PZ_STR ? m->u.s.ptr : "ok";
     if (strcmp(mode, "segv") == 0) {
-        volatile int *p = NULL;
-        *p = 1;
+        /* A wild write to the unmapped first page (not NULL itself, which
+         * UBSan would catch before the hardware does). */
+        volatile uintptr_t addr = 64;
+        *(volatile int *)addr = 1;
     } else if (strcmp(mode, "abort") == 0) {
         abort();
     } else if (strcmp(mode, "error") == 0) {
