@@ -1286,6 +1286,7 @@ int pz_study_run(pz_study *s, pz_error *err)
         char drain[64];
         while (read(sig_pipe[0], drain, sizeof drain) > 0) {
         }
+        status_line(s); /* the clock moves on a terminal even when nothing finished */
         now = pz__now_mono();
         for (int i = 0; i < s->workers && !rc; i++) {
             pz__child *c = &kids[i];

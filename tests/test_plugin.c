@@ -123,6 +123,52 @@ static void crashes(void)
     CHECK_CONTAINS(tu_o, "\"trial\":3");
 }
 
+static void open_check(const char *dir, pz_trial_status st0, unsigned interrupted0)
+{
+    pz_study *s;
+    pz_error err;
+    CHECK_OK(pz_study_open_dir(&s, dir, &err));
+    CHECK_EQ(pz_study_ntrials(s), 1);
+    pz_trial_info t;
+    CHECK_OK(pz_study_trial(s, 0, &t));
+    CHECK_EQ(t.status, st0);
+    CHECK_EQ(t.interrupted, interrupted0);
+    pz_study_free(s);
+}
+
+/* Signals: a trainer that honours the cancel flag stops on the first
+ * SIGINT or SIGTERM; one that ignores it needs a second Ctrl-C, which
+ * ends the study at once. Either way the trial is recorded interrupted. */
+static void signals(void)
+{
+    tu_write("sig.lua", "return { name = 'sig', objective = 'crash', algo = 'random', max_evals = 1,\n"
+                        "  space = { mode = hp.choice('mode', {'cancel', 'hang'}) } }\n");
+    const char *a1[] = {tu_cli, "run", "sig.lua", "--set", "points_to_evaluate=[{\"mode\":0}]", NULL};
+    pid_t pid = tu_spawn(a1);
+    tu_sleep_ms(300);
+    CHECK_OK(kill(pid, SIGTERM));
+    CHECK_EQ(tu_wait(pid), 128 + SIGTERM);
+    CHECK_CONTAINS(tu_e, "interrupted by SIGTERM: 1 running trial recorded as interrupted");
+    open_check("results/sig", PZ_TRIAL_PENDING, 1);
+
+    const char *a2[] = {tu_cli, "run", "sig.lua", "--name", "sig2", "--set", "points_to_evaluate=[{\"mode\":1}]", NULL};
+    pid = tu_spawn(a2);
+    tu_sleep_ms(300);
+    CHECK_OK(kill(pid, SIGINT));
+    tu_sleep_ms(300);
+    int st;
+    CHECK_EQ(waitpid(pid, &st, WNOHANG), 0); /* still waiting for the trial to stop */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_OK(kill(pid, SIGINT));
+    CHECK_EQ(tu_wait(pid), 130);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    CHECK_LT(dt, 2.0); /* "at once", with room for a loaded machine */
+    CHECK_CONTAINS(tu_e, "interrupted by SIGINT");
+    open_check("results/sig2", PZ_TRIAL_PENDING, 1);
+}
+
 int main(void)
 {
     plugdir = getenv("PZ_PLUGIN_DIR");
@@ -131,6 +177,7 @@ int main(void)
     loader();
     study_of_bowl();
     crashes();
+    signals();
     tu_cleanup();
     printf("plugins ok\n");
     return 0;

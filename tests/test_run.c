@@ -320,6 +320,16 @@ static void bad_input(void)
         CHECK_EQ(tu_count_lines(tu_e), cases[i].code == 2 ? 2 : 1);
         CHECK(access("results", F_OK) != 0);
     }
+    /* A results root that cannot be made, a journal that cannot be read. */
+    tu_write("plainfile", "x\n");
+    CHECK_EQ(tu_run("run w.lua --results plainfile/sub"), 1);
+    CHECK_CONTAINS(tu_e, "plainfile/sub/w/journal.pzj: Not a directory");
+    CHECK_EQ(tu_count_lines(tu_e), 1);
+    CHECK(system("mkdir -p bad/journal.pzj") == 0);
+    CHECK_EQ(tu_run("ls bad"), 1);
+    CHECK_CONTAINS(tu_e, "not a regular file");
+    CHECK_EQ(tu_run("run w.lua --results . --name bad"), 1);
+    CHECK_CONTAINS(tu_e, "not a regular file");
     /* A journal from another study in the folder is refused, untouched. */
     CHECK_EQ(tu_run("run w.lua --name other --max-evals 2"), 0);
     CHECK(system("mkdir -p results/w && cp results/other/journal.pzj results/w/") == 0);

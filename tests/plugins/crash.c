@@ -1,7 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 /* Test trainer plugin that misbehaves on request: params.mode is "ok"
  * (loss = params.x), "segv" (a wild write), "abort", "error" (an error
- * return) or "cancel" (waits for the cancel flag, then PZ_ECANCEL). */
+ * return), "cancel" (waits for the cancel flag, then PZ_ECANCEL) or
+ * "hang" (ignores the cancel flag: only SIGKILL ends it). */
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +30,11 @@ static int crash_train(const pz_trainer_ctx *ctx, pz_value **result, pz_error *e
             nanosleep(&ts, NULL);
         }
         return pz_error_set(err, PZ_ECANCEL, "crash trainer: cancelled");
+    } else if (strcmp(mode, "hang") == 0) {
+        for (;;) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
     }
     double x = 0;
     pz_value_number(pz_map_get(ctx->params, "x"), &x);
