@@ -799,8 +799,14 @@ int pz_study_open_script(pz_study **out, const char *path, const pz_value *overr
         if (pz_script_has_lua_objective(s->script) && !ob) {
             s->obj.kind = PZ__OBJ_LUA;
             s->obj.script = s->script;
+        } else if (!pz_map_get(s->config, "objective")) {
+            rc = pz_error_set(err, PZ_ESCRIPT, "the study has no 'objective' (a Lua function, or a "
+                                               "trainer plugin's name)");
+            if (err)
+                snprintf(err->where, sizeof err->where, "%s", path);
         }
-        rc = open_common(s, flags, err);
+        if (!rc)
+            rc = open_common(s, flags, err);
     }
     if (rc) {
         pz_study_free(s);

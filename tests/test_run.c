@@ -320,6 +320,11 @@ static void bad_input(void)
         CHECK_EQ(tu_count_lines(tu_e), cases[i].code == 2 ? 2 : 1);
         CHECK(access("results", F_OK) != 0);
     }
+    /* A script without an objective. */
+    tu_write("noobj.lua", "return { name = 'noobj', space = { x = hp.uniform('x', 0, 1) } }\n");
+    CHECK_EQ(tu_run("run noobj.lua"), 1);
+    CHECK_CONTAINS(tu_e, "noobj.lua: the study has no 'objective'");
+    CHECK(access("results", F_OK) != 0);
     /* A results root that cannot be made, a journal that cannot be read. */
     tu_write("plainfile", "x\n");
     CHECK_EQ(tu_run("run w.lua --results plainfile/sub"), 1);
