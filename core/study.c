@@ -1042,6 +1042,33 @@ static pz_stop_reason check_stop(pz_study *s)
 static double run_t0;
 static size_t run_done;
 static int live_line; /* a status line is on screen */
+static const pz__child *run_kids; /* the running trials, for their progress */
+static int run_nkids;
+
+/* "trial 4: epoch 2/20 loss 1.7" from the latest progress event of a
+ * running trial, or "". */
+static void progress_text(char *b, size_t n)
+{
+    b[0] = '\0';
+    for (int i = 0; i < run_nkids; i++) {
+        const pz__child *c = &run_kids[i];
+        if (!c->pid || !c->progress || c->progress->type != PZ_MAP)
+            continue;
+        size_t len = (size_t)snprintf(b, n, " | trial %" PRIu64 ":", c->id);
+        const pz_value *ev = c->progress;
+        double e, es;
+        if (pz_value_number(pz_map_get(ev, "epoch"), &e) == PZ_OK &&
+            pz_value_number(pz_map_get(ev, "epochs"), &es) == PZ_OK && len < n)
+            len += (size_t)snprintf(b + len, n - len, " epoch %g/%g", e, es);
+        for (size_t k = 0; k < ev->u.map.len && len < n; k++) {
+            const char *key = ev->u.map.keys[k];
+            double v;
+            if (strcmp(key, "epoch") && strcmp(key, "epochs") && pz_value_number(ev->u.map.vals[k], &v) == PZ_OK)
+                len += (size_t)snprintf(b + len, n - len, " %s %.4g", key, v);
+        }
+        return;
+    }
+}
 
 static void fmt_dur(double s, char *b, size_t n)
 {
@@ -1077,8 +1104,10 @@ static void status_line(pz_study *s)
     char best[64] = "none";
     if (s->best_id >= 0)
         snprintf(best, sizeof best, "%.6g (trial %lld)", s->best_loss, (long long)s->best_id);
-    printf("\r\033[K%s: trial %zu/%lld | running %zu | elapsed %s | ETA %s | best %s", s->name, fin,
-           (long long)s->max_evals, count_state(s, T_RUNNING), e, eta, best);
+    char prog[160];
+    progress_text(prog, sizeof prog);
+    printf("\r\033[K%s: trial %zu/%lld | running %zu | elapsed %s | ETA %s | best %s%s", s->name, fin,
+           (long long)s->max_evals, count_state(s, T_RUNNING), e, eta, best, prog);
     fflush(stdout);
     live_line = 1;
 }
@@ -1200,6 +1229,8 @@ int pz_study_run(pz_study *s, pz_error *err)
 
     run_t0 = pz__now_mono();
     run_done = 0;
+    run_kids = kids;
+    run_nkids = s->workers;
     live_line = 0;
     int nrun = 0, rc = PZ_OK, stopping = 0, seen_sigs = 0, exhausted = 0;
     double grace_end = 0;
@@ -1356,6 +1387,8 @@ int pz_study_run(pz_study *s, pz_error *err)
     close(sig_pipe[0]);
     close(sig_pipe[1]);
     sig_pipe[0] = sig_pipe[1] = -1;
+    run_kids = NULL;
+    run_nkids = 0;
     free(kids);
     free(pfd);
     if (rc)

@@ -151,6 +151,45 @@ int pz__result_normalize(const pz_value *raw, pz_value **result)
 }
 /* }===== */
 
+/* {===== the child's side of the pipe ===== */
+
+static void write_all(int fd, const char *p, size_t n);
+
+static volatile int child_cancel;
+static int child_fd = -1;
+
+/* One framed message to the parent. */
+static void send_msg(int fd, const pz_value *msg)
+{
+    pz_buf b;
+    pz_buf_init(&b);
+    unsigned char len[4] = {0};
+    if (pz_buf_append(&b, len, 4) || pz_value_pack(msg, &b) || b.len - 4 > 0xffffffffu)
+        _exit(5);
+    size_t n = b.len - 4;
+    unsigned char *p = (unsigned char *)b.data;
+    p[0] = (unsigned char)n;
+    p[1] = (unsigned char)(n >> 8);
+    p[2] = (unsigned char)(n >> 16);
+    p[3] = (unsigned char)(n >> 24);
+    write_all(fd, b.data, b.len);
+    pz_buf_destroy(&b);
+}
+
+static void child_progress(void *ud, const pz_value *event)
+{
+    (void)ud;
+    pz_value *m = pz_value_map();
+    if (!m || !event || pz_map_set(m, "progress", pz_value_copy(event))) {
+        pz_value_free(m);
+        return;
+    }
+    send_msg(child_fd, m);
+    pz_value_free(m);
+}
+
+/* }===== */
+
 /* {===== the objective, wherever it runs ===== */
 
 int pz__objective_call(const pz__objective *o, const pz__trial_input *in, const volatile int *cancel,
@@ -162,6 +201,7 @@ int pz__objective_call(const pz__objective *o, const pz__trial_input *in, const 
         pz_value *t = pz_value_map();
         if (!t || pz_map_set(t, "id", pz_value_int((int64_t)in->id)) ||
             pz_map_set(t, "seed", pz_value_int((int64_t)(in->seed >> 1))) ||
+            pz_map_set(t, "threads", pz_value_int(in->threads > 0 ? in->threads : 1)) ||
             (in->model_dir && pz_map_set(t, "model_dir", pz_value_str(in->model_dir)))) {
             pz_value_free(t);
             return pz_error_set(err, PZ_ENOMEM, NULL);
@@ -178,6 +218,8 @@ int pz__objective_call(const pz__objective *o, const pz__trial_input *in, const 
         ctx.seed = in->seed;
         ctx.threads = in->threads > 0 ? in->threads : 1;
         ctx.cancel = cancel;
+        if (child_fd >= 0) /* in a trial process: events go to the study */
+            ctx.progress = child_progress;
         return o->trainer->train(&ctx, result, err);
     }
     case PZ__OBJ_C:
@@ -186,8 +228,6 @@ int pz__objective_call(const pz__objective *o, const pz__trial_input *in, const 
         return pz_error_set(err, PZ_EINVAL, "the study has no objective");
     }
 }
-
-static volatile int child_cancel;
 
 static void on_child_term(int sig)
 {
@@ -220,6 +260,7 @@ static void child_main(int fd, pid_t parent, const pz__objective *o, const pz__t
      * hold the result pipe open after it is gone. */
     setpgid(0, 0);
     fcntl(fd, F_SETFD, FD_CLOEXEC);
+    child_fd = fd;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -251,11 +292,7 @@ static void child_main(int fd, pid_t parent, const pz__objective *o, const pz__t
         if (rc == PZ_ECANCEL)
             pz_map_set(msg, "cancelled", pz_value_bool(1));
     }
-    pz_buf b;
-    pz_buf_init(&b);
-    if (pz_value_pack(msg, &b) != PZ_OK)
-        _exit(5);
-    write_all(fd, b.data, b.len);
+    send_msg(fd, msg);
     _exit(0);
 }
 
@@ -294,26 +331,77 @@ int pz__trial_spawn(pz__child *c, const pz__objective *o, const pz__trial_input 
     return PZ_OK;
 }
 
-int pz__trial_read(pz__child *c)
+/* Split complete messages off c->out: progress events replace the last
+ * one, anything else is the final message. */
+static void take_messages(pz__child *c)
 {
-    if (c->fd < 0)
-        return 1;
+    for (;;) {
+        size_t left = c->out.len - c->parsed;
+        if (left < 4)
+            return;
+        const unsigned char *p = (const unsigned char *)c->out.data + c->parsed;
+        size_t n = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+        if (left - 4 < n)
+            return;
+        pz_value *m = NULL;
+        pz_error err;
+        if (pz_value_unpack((const char *)p + 4, n, &m, &err) == PZ_OK && m->type == PZ_MAP &&
+            pz_map_get(m, "progress") && pz_value_len(m) == 1) {
+            pz_value_free(c->progress);
+            c->progress = pz_value_copy(pz_map_get(m, "progress"));
+            pz_value_free(m);
+        } else {
+            pz_value_free(c->final); /* a malformed message is caught at reap */
+            c->final = m ? m : pz_value_str("malformed");
+        }
+        c->parsed += 4 + n;
+        /* progress can be long-winded: drop what was consumed */
+        if (c->parsed == c->out.len) {
+            c->out.len = 0;
+            c->parsed = 0;
+        }
+    }
+}
+
+static int drain(pz__child *c)
+{
     char chunk[65536];
     for (;;) {
         ssize_t r = read(c->fd, chunk, sizeof chunk);
         if (r > 0) {
             if (c->out.len < (64u << 20))
                 pz_buf_append(&c->out, chunk, (size_t)r);
+            take_messages(c);
             continue;
         }
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return 0;
+        return 1; /* EOF or a dead pipe */
+    }
+}
+
+int pz__trial_read(pz__child *c)
+{
+    if (c->fd < 0)
+        return 1;
+    int eof = drain(c);
+    if (!eof && !c->waited) {
+        /* Exited while a process it started keeps the pipe open: what it
+         * wrote before exiting is in the pipe already. */
+        pid_t w = waitpid(c->pid, &c->status, WNOHANG);
+        if (w == c->pid) {
+            c->waited = 1;
+            drain(c);
+            eof = 1;
+        }
+    }
+    if (eof) {
         close(c->fd);
         c->fd = -1;
-        return 1;
     }
+    return eof;
 }
 
 /* The child's group (all it started) and the child itself, in case it has
@@ -356,15 +444,20 @@ static const char *signame(int sig)
 int pz__trial_reap(pz__child *c, pz_value **result)
 {
     *result = NULL;
-    while (c->fd >= 0 && !pz__trial_read(c)) {
-        /* drain what is left without spinning: the child is exiting */
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
+    if (!c->waited) {
+        while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {
+        }
+        c->waited = 1;
     }
-    int st = 0;
-    while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR) {
+    if (c->fd >= 0) { /* reaped after a kill: take what it managed to send */
+        drain(c);
+        close(c->fd);
+        c->fd = -1;
     }
+    int st = c->status;
     c->pid = 0;
+    pz_value_free(c->progress);
+    c->progress = NULL;
     pz_value *r = NULL;
     if (c->timed_out) {
         r = pz__result_fail("timed out after %g s", c->limit);
@@ -374,14 +467,12 @@ int pz__trial_reap(pz__child *c, pz_value **result)
                             strsignal(sig));
     } else if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
         r = pz__result_fail("the trial process exited with status %d%s", WEXITSTATUS(st),
-                            c->out.len ? "" : " before sending a result");
+                            c->final ? "" : " before sending a result");
     } else {
-        pz_value *msg = NULL;
-        pz_error err;
-        pz_error_clear(&err);
-        if (c->out.len == 0 || pz_value_unpack(c->out.data, c->out.len, &msg, &err) != PZ_OK ||
-            msg->type != PZ_MAP) {
-            r = pz__result_fail("the trial process sent a malformed result (%zu bytes)", c->out.len);
+        pz_value *msg = c->final;
+        c->final = NULL;
+        if (!msg || msg->type != PZ_MAP || c->out.len != c->parsed) {
+            r = pz__result_fail("the trial process sent %s", msg ? "a malformed result" : "no result");
         } else if (pz_map_get(msg, "error")) {
             const pz_value *e = pz_map_get(msg, "error");
             r = pz__result_fail("%s", e->type == PZ_STR ? e->u.s.ptr : "error");
@@ -393,6 +484,8 @@ int pz__trial_reap(pz__child *c, pz_value **result)
         pz_value_free(msg);
     }
     pz_buf_destroy(&c->out);
+    pz_value_free(c->final);
+    c->final = NULL;
     if (!r)
         return PZ_ENOMEM;
     *result = r;

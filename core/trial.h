@@ -9,9 +9,13 @@
  *      model = string}
  *
  * The params reach the child as part of the forked memory image (they are
- * built before the fork), so only the result crosses the pipe. The child
- * dies with its parent (PR_SET_PDEATHSIG), so a SIGKILLed study leaves no
- * trial running behind it.
+ * built before the fork), so only messages from the child cross the pipe:
+ * each is a u32 length (little-endian) and one msgpack map, either
+ * {progress = event} (a trainer's progress callback) or, last,
+ * {raw = result} / {error = message}. The child dies with its parent
+ * (PR_SET_PDEATHSIG), so a SIGKILLed study leaves no trial running behind
+ * it, and runs in its own process group, which time-outs and cancels
+ * signal as a whole.
  */
 #ifndef PZ_TRIAL_H
 #define PZ_TRIAL_H
@@ -48,6 +52,11 @@ typedef struct pz__child {
     double limit;         /* the trial time limit in seconds, 0 = none */
     int timed_out;        /* killed for its time limit */
     int cancelled;        /* killed or asked to stop by the study */
+    int waited;           /* waitpid has collected it; status is valid */
+    int status;
+    size_t parsed;        /* bytes of out already split into messages */
+    pz_value *final;      /* the last message (result or error), owned */
+    pz_value *progress;   /* the latest progress event, owned, or NULL */
 } pz__child;
 
 typedef struct pz__trial_input {
@@ -66,7 +75,9 @@ uint64_t pz__trial_seed(uint64_t seed, uint64_t id);
 
 /* Fork a child running o on in; c is filled. */
 int pz__trial_spawn(pz__child *c, const pz__objective *o, const pz__trial_input *in, pz_error *err);
-/* Read what is available on c->fd; returns 1 at EOF, 0 otherwise. */
+/* Read what is available on c->fd and take in complete messages; returns
+ * 1 when the child is done (EOF, or it exited while something it started
+ * still holds the pipe), 0 otherwise. */
 int pz__trial_read(pz__child *c);
 /* Kill the child now (SIGKILL), e.g. for a time-out or a second Ctrl-C. */
 void pz__trial_kill(pz__child *c);

@@ -169,6 +169,26 @@ static void signals(void)
     open_check("results/sig2", PZ_TRIAL_PENDING, 1);
 }
 
+/* On a terminal the status line shows a running trial's latest progress
+ * event, sent from its process through the pipe. */
+static void progress(void)
+{
+    if (system("command -v script >/dev/null 2>&1") != 0) {
+        printf("progress: no `script` to fake a terminal; skipped\n");
+        return;
+    }
+    tu_write("prog.lua", "return { name = 'prog', objective = 'crash', algo = 'random', max_evals = 1,\n"
+                         "  space = { mode = hp.choice('mode', {'progress'}), x = hp.uniform('x', 0, 1) } }\n");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "script -qec \"'%s' run prog.lua\" /dev/null > tty.txt 2>&1 </dev/null", tu_cli);
+    CHECK(system(cmd) == 0);
+    char *t = tu_slurp("tty.txt");
+    CHECK_CONTAINS(t, "prog: trial 0/1 | running 1 | elapsed");
+    CHECK_CONTAINS(t, "| trial 0: epoch 1/3 val_acc 0.25");
+    CHECK_CONTAINS(t, "1 trials (1 ok, 0 failed)");
+    free(t);
+}
+
 int main(void)
 {
     plugdir = getenv("PZ_PLUGIN_DIR");
@@ -178,6 +198,7 @@ int main(void)
     study_of_bowl();
     crashes();
     signals();
+    progress();
     tu_cleanup();
     printf("plugins ok\n");
     return 0;

@@ -2,7 +2,8 @@
 /* Test trainer plugin that misbehaves on request: params.mode is "ok"
  * (loss = params.x), "segv" (a wild write), "abort", "error" (an error
  * return), "cancel" (waits for the cancel flag, then PZ_ECANCEL) or
- * "hang" (ignores the cancel flag: only SIGKILL ends it). */
+ * "hang" (ignores the cancel flag: only SIGKILL ends it) or "progress"
+ * (reports epoch 1/3 through the progress callback, then takes 1.5 s). */
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +31,16 @@ static int crash_train(const pz_trainer_ctx *ctx, pz_value **result, pz_error *e
             nanosleep(&ts, NULL);
         }
         return pz_error_set(err, PZ_ECANCEL, "crash trainer: cancelled");
+    } else if (strcmp(mode, "progress") == 0) {
+        pz_value *ev = pz_value_map();
+        pz_map_set(ev, "epoch", pz_value_int(1));
+        pz_map_set(ev, "epochs", pz_value_int(3));
+        pz_map_set(ev, "val_acc", pz_value_double(0.25));
+        if (ctx->progress)
+            ctx->progress(ctx->progress_ud, ev);
+        pz_value_free(ev);
+        struct timespec ts = {1, 500000000};
+        nanosleep(&ts, NULL);
     } else if (strcmp(mode, "hang") == 0) {
         for (;;) {
             struct timespec ts = {0, 1000000};
