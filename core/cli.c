@@ -396,8 +396,8 @@ static int open_dir_cmd(const char *dir, pz_study **s)
     return EXIT_OK;
 }
 
-/* Trial indices: ok by loss (then id), then failed, then pending. */
-
+/* Trial indices: ok by loss (then id), then failed, then pending. qsort
+ * has no user pointer, hence the file-level study. */
 static const pz_study *rank_study;
 static int rank_cmp(const void *a, const void *b)
 {
@@ -422,7 +422,6 @@ static size_t *ranked(const pz_study *s)
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
     rank_study = s;
-
     qsort(idx, n, sizeof *idx, rank_cmp);
     return idx;
 }

@@ -32,6 +32,7 @@
 #include "results.h"
 #include "sample.h"
 #include "script.h"
+#include "study_int.h"
 #include "trial.h"
 #include "version.h"
 
@@ -198,11 +199,10 @@ static void label_diff(const pz_value *old, const pz_value *cur, pz_buf *b)
             int hit = pass == 0 ? (o && c && !pz_value_equal(o, c)) : pass == 1 ? !o : !c;
             if (!hit)
                 continue;
-            pz_buf_printf(b, "%s%s%s", first ? (b->len ? "; " : "") : ", ",
-                          first ? what[pass] : "", "");
             if (first)
-                pz_buf_puts(b, ": ");
-            pz_buf_puts(b, k);
+                pz_buf_printf(b, "%s%s: %s", b->len ? "; " : "", what[pass], k);
+            else
+                pz_buf_printf(b, ", %s", k);
             first = 0;
         }
     }
@@ -513,7 +513,6 @@ static int configure(pz_study *s, pz_error *err)
 static int header_record(pz_study *s, pz_value **out)
 {
     pz_value *h = pz_value_map();
-    const pz_value *algo = pz_map_get(s->config, "algo");
     int rc = !h;
     rc = rc || pz_map_set(h, "magic", pz_value_str(PZ_JOURNAL_MAGIC));
     rc = rc || pz_map_set(h, "format", pz_value_int(PZ_JOURNAL_FORMAT));
@@ -524,7 +523,6 @@ static int header_record(pz_study *s, pz_value **out)
     rc = rc || pz_map_set(h, "labels", pz_value_copy(s->labels));
     rc = rc || pz_map_set(h, "seed", pz_value_int((int64_t)s->seed));
     rc = rc || pz_map_set(h, "algo", pz_value_str(pz_searcher_name(s->searcher)));
-    (void)algo;
     rc = rc || pz_map_set(h, "created", pz_value_double(pz__now_wall()));
     if (rc) {
         pz_value_free(h);
@@ -903,6 +901,23 @@ void pz_study_free(pz_study *s)
 
 /* {===== creating, starting and finishing trials ===== */
 
+int pz__study_views(const pz_study *s, pz_trial_view **out, size_t *n)
+{
+    pz_trial_view *views = malloc((s->ntrials ? s->ntrials : 1) * sizeof *views);
+    if (!views)
+        return PZ_ENOMEM;
+    for (size_t i = 0; i < s->ntrials; i++) {
+        const trial *t = &s->trials[i];
+        views[i].id = t->id;
+        views[i].status = t->state == T_OK ? PZ_TRIAL_OK : t->state == T_FAIL ? PZ_TRIAL_FAIL : PZ_TRIAL_PENDING;
+        views[i].loss = t->state == T_OK ? t->loss : NAN;
+        views[i].vals = t->vals;
+    }
+    *out = views;
+    *n = s->ntrials;
+    return PZ_OK;
+}
+
 /* The next trial to run: the lowest queued one, else a new one. */
 static int next_trial(pz_study *s, trial **out, pz_error *err)
 {
@@ -921,17 +936,11 @@ static int next_trial(pz_study *s, trial **out, pz_error *err)
         vals = pz_value_copy(s->points->u.list.items[id]);
         rc = vals ? PZ_OK : nomem(err);
     } else {
-        pz_trial_view *views = malloc((s->ntrials ? s->ntrials : 1) * sizeof *views);
-        if (!views)
+        pz_trial_view *views;
+        size_t nv;
+        if (pz__study_views(s, &views, &nv))
             return nomem(err);
-        for (size_t i = 0; i < s->ntrials; i++) {
-            const trial *t = &s->trials[i];
-            views[i].id = t->id;
-            views[i].status = t->state == T_OK ? PZ_TRIAL_OK : t->state == T_FAIL ? PZ_TRIAL_FAIL : PZ_TRIAL_PENDING;
-            views[i].loss = t->state == T_OK ? t->loss : NAN;
-            views[i].vals = t->vals;
-        }
-        pz_suggest_ctx ctx = {s->space, views, s->ntrials, s->seed, id};
+        pz_suggest_ctx ctx = {s->space, views, nv, s->seed, id};
         rc = pz_searcher_suggest(s->searcher, &ctx, &vals, err);
         free(views);
     }

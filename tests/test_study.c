@@ -8,6 +8,7 @@
 
 #include "sample.h"
 #include "study.h"
+#include "study_int.h"
 
 /* The function being tuned: minimum 0 at x = 0.3, lr = 1e-3, opt = "b". */
 static double f(const pz_value *params)
@@ -67,7 +68,22 @@ static void ask_tell(void)
     CHECK_OK(pz_study_ask(s, &id1, &p1, NULL, &err));
     CHECK_EQ(id0, 0);
     CHECK_EQ(id1, 1);
+    CHECK(!pz_value_equal(p0, p1));
+    /* What a searcher proposing trial 2 sees: both, pending, with vals. */
+    pz_trial_view *views;
+    size_t nv;
+    CHECK_OK(pz__study_views(s, &views, &nv));
+    CHECK_EQ(nv, 2);
+    CHECK_EQ(views[0].status, PZ_TRIAL_PENDING);
+    CHECK_EQ(views[1].status, PZ_TRIAL_PENDING);
+    CHECK(views[1].vals != NULL && pz_map_get(views[1].vals, "x") != NULL);
+    free(views);
     CHECK_OK(pz_study_tell_loss(s, id1, f(p1), &err));
+    CHECK_OK(pz__study_views(s, &views, &nv));
+    CHECK_EQ(views[0].status, PZ_TRIAL_PENDING);
+    CHECK_EQ(views[1].status, PZ_TRIAL_OK);
+    CHECK_EQ(views[1].loss, f(p1));
+    free(views);
     CHECK_OK(pz_study_tell_loss(s, id0, f(p0), &err));
     /* Telling twice, or an unknown trial, is refused. */
     CHECK_EQ(pz_study_tell_loss(s, id0, 1.0, &err), PZ_EINVAL);
