@@ -343,6 +343,9 @@ static int cmd_run(int argc, char **argv)
     if (resumed && !quiet)
         fprintf(stderr, "resuming %s: %zu finished, %zu failed, %zu interrupted and re-queued\n",
                 pz_study_name(s), nok, nfail, nre);
+    else if (!quiet) /* the seed matters when it was drawn at random */
+        fprintf(stderr, "starting %s in %s (seed %" PRIu64 ")\n", pz_study_name(s), pz_study_dir(s),
+                pz_study_seed(s));
     pz_study_set_output(s, quiet ? PZ_OUTPUT_QUIET : json ? PZ_OUTPUT_JSON : PZ_OUTPUT_AUTO);
     int run_rc = pz_study_run(s, &err);
     pz_stop_reason why = pz_study_stop_reason(s);

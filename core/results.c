@@ -37,8 +37,24 @@ int pz__mkdirs(const char *dir, pz_error *err)
         if (*p == '/' || *p == '\0') {
             char save = *p;
             *p = '\0';
-            if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            int made = mkdir(path, 0755) == 0;
+            if (!made && errno != EEXIST)
                 return pz_error_set(err, PZ_EIO, "cannot create folder %s: %s", path, strerror(errno));
+            if (made) { /* make the new entry durable: the journal will live below it */
+                char *slash = strrchr(path, '/');
+                int dfd = -1;
+                if (slash && slash != path) {
+                    *slash = '\0';
+                    dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                    *slash = '/';
+                } else {
+                    dfd = open(slash ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                }
+                if (dfd >= 0) {
+                    fsync(dfd);
+                    close(dfd);
+                }
+            }
             struct stat st;
             if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
                 return pz_error_set(err, PZ_EIO, "%s is not a folder", path);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -1190,10 +1191,15 @@ pz_stop_reason pz_study_stop_reason(const pz_study *s) { return s->stop; }
 
 static int spawn(pz_study *s, pz__child *c, trial *t, pz_error *err)
 {
-    char mdir[4096];
+    char mdir[PATH_MAX + 64];
     const char *model_dir = NULL;
     if (s->obj.kind == PZ__OBJ_PLUGIN) {
-        snprintf(mdir, sizeof mdir, "%s/models/trial-%06" PRIu64, s->dir, t->id);
+        /* absolute, so the model path in the results means the same from
+         * any working directory */
+        char abs[PATH_MAX];
+        if (!realpath(s->dir, abs))
+            return pz_error_set(err, PZ_EIO, "cannot resolve %s: %s", s->dir, strerror(errno));
+        snprintf(mdir, sizeof mdir, "%s/models/trial-%06" PRIu64, abs, t->id);
         int rc = pz__mkdirs(mdir, err);
         if (rc)
             return rc;
