@@ -1248,6 +1248,7 @@ int pz_study_run(pz_study *s, pz_error *err)
     run_nkids = s->workers;
     live_line = 0;
     int nrun = 0, rc = PZ_OK, stopping = 0, seen_sigs = 0, exhausted = 0;
+    size_t n_interrupted = 0;
     double grace_end = 0;
     char last_error[PZ_ERRMSG_MAX] = "";
     struct pollfd *pfd = calloc((size_t)s->workers + 1, sizeof *pfd);
@@ -1363,6 +1364,7 @@ int pz_study_run(pz_study *s, pz_error *err)
             if (cancelled && !ok) {
                 pz_value_free(res);
                 rc = interrupt_trial(s, t, err);
+                n_interrupted++;
                 continue;
             }
             const pz_value *em = pz_map_get(res, "error");
@@ -1391,6 +1393,7 @@ int pz_study_run(pz_study *s, pz_error *err)
             pz_value_free(res);
             pz_error ignored;
             interrupt_trial(s, &s->trials[kids[i].id], &ignored);
+            n_interrupted++;
         }
     if (live_line) {
         printf("\n");
@@ -1411,7 +1414,7 @@ int pz_study_run(pz_study *s, pz_error *err)
     if (s->stop == PZ_STOP_NONE)
         s->stop = PZ_STOP_MAX_EVALS;
     if (s->stop == PZ_STOP_INTERRUPTED) {
-        size_t q = count_state(s, T_QUEUED);
+        size_t q = n_interrupted;
         rc = pz_error_set(err, PZ_ECANCEL, "interrupted by %s: %zu running trial%s recorded as interrupted; run the same "
                           "command again to resume", sig_last == SIGTERM ? "SIGTERM" : "SIGINT", q, q == 1 ? "" : "s");
         return fail(s, err, rc);
