@@ -1148,8 +1148,14 @@ static void emit(pz_study *s, const trial *t)
         printf("\r\033[K");
     live_line = 0;
     if (t->state == T_OK) {
-        printf("[%zu/%lld] trial %" PRIu64 " ok loss %.6g | best %.6g (trial %lld) | %.2f s\n", fin,
-               (long long)s->max_evals, t->id, t->loss, s->best_loss, (long long)s->best_id, t->end - t->start);
+        pz_buf pj;
+        pz_buf_init(&pj);
+        pz_value_to_json(t->params, &pj);
+        int cut = pj.len > 160;
+        printf("[%zu/%lld] trial %" PRIu64 " ok loss %.6g | best %.6g (trial %lld) | %.2f s | %.*s%s\n", fin,
+               (long long)s->max_evals, t->id, t->loss, s->best_loss, (long long)s->best_id, t->end - t->start,
+               cut ? 160 : (int)pj.len, pj.data ? pj.data : "", cut ? "..." : "");
+        pz_buf_destroy(&pj);
     } else {
         const pz_value *e = pz_map_get(t->result, "error");
         const char *why = e && e->type == PZ_STR ? e->u.s.ptr : "unknown reason";
@@ -1208,7 +1214,7 @@ static int spawn(pz_study *s, pz__child *c, trial *t, pz_error *err)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = (int)(cores > 0 ? cores : 1) / s->workers;
     pz__trial_input in = {t->id, pz__trial_seed(s->seed, t->id), t->params, model_dir,
-                          threads < 1 ? 1 : threads, s->trial_timeout};
+                          threads < 1 ? 1 : threads, s->trial_timeout, s->output == PZ_OUTPUT_JSON};
     int rc = start_trial(s, t, T_RUNNING, err);
     if (!rc)
         rc = pz__trial_spawn(c, &s->obj, &in, err);

@@ -261,6 +261,8 @@ static void child_main(int fd, pid_t parent, const pz__objective *o, const pz__t
     setpgid(0, 0);
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     child_fd = fd;
+    if (in->quiet_stdout)
+        dup2(STDERR_FILENO, STDOUT_FILENO);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);

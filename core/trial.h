@@ -65,6 +65,7 @@ typedef struct pz__trial_input {
     const char *model_dir; /* NULL for objectives that save nothing */
     int threads;
     double limit;          /* seconds, 0 = none */
+    int quiet_stdout;      /* send the objective's stdout to stderr (keeps --json clean) */
 } pz__trial_input;
 
 /* Seconds on the monotonic clock / the Unix clock. */

@@ -175,8 +175,13 @@ static void ordering(void)
     pz_value_free(all);
     CHECK_EQ(tu_run("show results/order 42"), 1);
     CHECK_CONTAINS(tu_e, "no trial 42");
-    /* --json: one object per finished trial on stdout. */
-    CHECK_EQ(tu_run("run order.lua --name order2 --json"), 0);
+    /* --json: one object per finished trial on stdout, even when the
+     * objective prints. */
+    tu_write("order2.lua", "local s = dofile('order.lua') local f = s.objective\n"
+                           "s.objective = function(p) print('noise from the objective') return f(p) end\n"
+                           "return s\n");
+    CHECK_EQ(tu_run("run order2.lua --name order2 --json"), 0);
+    CHECK_CONTAINS(tu_e, "noise from the objective");
     CHECK_EQ(tu_count_lines(tu_o), 10);
     pz_value *first = json(strtok(tu_o, "\n"));
     CHECK_EQ(pz_map_get(first, "trial")->u.i, 0);
