@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "error.h"
 #include "plugin.h"
+#include "results.h"
 #include "sample.h"
 #include "script.h"
 #include "study.h"
@@ -523,16 +524,27 @@ static int cmd_ls(int argc, char **argv)
     return EXIT_OK;
 }
 
-static int print_json(const pz_value *v)
+/* One JSON value on stdout: indented for the commands people read (show,
+ * best, eval), compact for export. */
+static int print_json_as(const pz_value *v, int pretty)
 {
-    pz_buf b;
+    pz_buf b, p;
     pz_buf_init(&b);
-    int rc = pz_value_to_json(v, &b) || pz_buf_putc(&b, '\n');
+    pz_buf_init(&p);
+    int rc = pz_value_to_json(v, &b);
+    if (!rc && pretty)
+        rc = pz__json_pretty(b.data, b.len, &p);
+    pz_buf *o = pretty ? &p : &b;
     if (!rc)
-        fwrite(b.data, 1, b.len, stdout);
+        rc = pz_buf_putc(o, '\n');
+    if (!rc)
+        fwrite(o->data, 1, o->len, stdout);
     pz_buf_destroy(&b);
+    pz_buf_destroy(&p);
     return rc;
 }
+
+static int print_json(const pz_value *v) { return print_json_as(v, 1); }
 
 static const char best_help[] =
     "Usage: parzen best DIR\n"
@@ -666,7 +678,7 @@ static int cmd_export(int argc, char **argv)
             if (pz_study_trial_doc(s, i, &doc) == PZ_OK)
                 pz_list_push(all, doc);
         }
-        rc = all && !print_json(all) ? EXIT_OK : EXIT_USER;
+        rc = all && !print_json_as(all, 0) ? EXIT_OK : EXIT_USER;
         pz_value_free(all);
     } else {
         pz_buf b;

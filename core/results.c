@@ -114,17 +114,57 @@ int pz_result_filename(char *out, size_t n, uint64_t id, int ok, double loss)
     return w > 0 && (size_t)w < n ? PZ_OK : PZ_ERANGE;
 }
 
+static int newline(pz_buf *out, int depth)
+{
+    int rc = pz_buf_putc(out, '\n');
+    for (int i = 0; i < depth && !rc; i++)
+        rc = pz_buf_puts(out, "  ");
+    return rc;
+}
+
+int pz__json_pretty(const char *j, size_t n, pz_buf *out)
+{
+    int depth = 0, rc = PZ_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        char c = j[i];
+        if (c == '"') { /* copy the string whole, escapes included */
+            size_t k = i + 1;
+            while (k < n && j[k] != '"')
+                k += j[k] == '\\' ? 2 : 1;
+            rc = pz_buf_append(out, j + i, (k < n ? k + 1 : n) - i);
+            i = k;
+        } else if ((c == '{' || c == '[') && i + 1 < n && (j[i + 1] == '}' || j[i + 1] == ']')) {
+            rc = pz_buf_putc(out, c) || pz_buf_putc(out, j[++i]); /* {} and [] stay whole */
+        } else if (c == '{' || c == '[') {
+            rc = pz_buf_putc(out, c) || newline(out, ++depth);
+        } else if (c == '}' || c == ']') {
+            rc = newline(out, --depth) || pz_buf_putc(out, c);
+        } else if (c == ',') {
+            rc = pz_buf_putc(out, c) || newline(out, depth);
+        } else if (c == ':') {
+            rc = pz_buf_puts(out, ": ");
+        } else {
+            rc = pz_buf_putc(out, c);
+        }
+    }
+    return rc ? PZ_ENOMEM : PZ_OK;
+}
+
 int pz__results_write_trial(const char *dir, uint64_t id, int ok, double loss, const pz_value *doc,
                             pz_error *err)
 {
     char name[128];
     if (pz_result_filename(name, sizeof name, id, ok, loss))
         return pz_error_set(err, PZ_ERANGE, "result file name too long");
-    pz_buf b;
+    pz_buf c, b;
+    pz_buf_init(&c);
     pz_buf_init(&b);
-    int rc = pz_value_to_json(doc, &b);
+    int rc = pz_value_to_json(doc, &c);
+    if (!rc)
+        rc = pz__json_pretty(c.data, c.len, &b);
     if (!rc)
         rc = pz_buf_putc(&b, '\n');
+    pz_buf_destroy(&c);
     if (rc) {
         pz_buf_destroy(&b);
         return pz_error_set(err, rc, NULL);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "error.h"
 #include "value.h"
 
@@ -32,6 +33,9 @@ int pz__mkdirs(const char *dir, pz_error *err);
 /* Write text to dir/name atomically (temporary file, fsync, rename). */
 int pz__write_file_atomic(const char *dir, const char *name, const char *data, size_t len,
                           pz_error *err);
+/* Indent compact JSON (as pz_value_to_json writes it) two spaces a level,
+ * appending to out; strings are copied untouched. */
+int pz__json_pretty(const char *json, size_t n, pz_buf *out);
 /* The per-trial document (doc, a map) as dir/<file name>. */
 int pz__results_write_trial(const char *dir, uint64_t id, int ok, double loss, const pz_value *doc,
                             pz_error *err);

@@ -120,7 +120,7 @@ static void crashes(void)
     CHECK_EQ(tu_run("show results/crash 2"), 0);
     CHECK_CONTAINS(tu_o, "crash trainer: asked to fail");
     CHECK_EQ(tu_run("best results/crash"), 0);
-    CHECK_CONTAINS(tu_o, "\"trial\":3");
+    CHECK_CONTAINS(tu_o, "\"trial\": 3,");
 }
 
 static void open_check(const char *dir, pz_trial_status st0, unsigned interrupted0)

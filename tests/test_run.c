@@ -140,6 +140,19 @@ static void ordering(void)
         CHECK_EQ(tu_count_lines(ls), 10);
         free(ls);
     }
+    /* A results file: indented JSON with everything `show` has. */
+    char *rf = tu_slurp("results/order/4013333333333332_loss=-0.9_trial=000006.json");
+    CHECK(rf != NULL);
+    CHECK_CONTAINS(rf, "{\n  \"study\": \"order\",\n  \"trial\": 6,");
+    pz_value *doc = json(rf);
+    CHECK_EQ(tu_run("show results/order 6"), 0);
+    pz_value *shown = json(tu_o);
+    CHECK(pz_value_equal(doc, shown));
+    CHECK_EQ(pz_map_get(doc, "loss")->u.d, -0.9);
+    CHECK(pz_map_get(pz_map_get(doc, "timings"), "start")->type == PZ_STR);
+    pz_value_free(doc);
+    pz_value_free(shown);
+    free(rf);
     /* parzen ls: the same order, as a table. */
     CHECK_EQ(tu_run("ls results/order"), 0);
     CHECK_CONTAINS(tu_o, "rank  trial  loss");
