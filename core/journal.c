@@ -4,6 +4,7 @@
  * fsync'd before the caller moves on, and a failed append cuts the file
  * back so the next record never lands after a half-written one.
  */
+#define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #include "journal.h"
 
@@ -13,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -251,8 +254,30 @@ static int fsync_dir_of(const char *path)
     return rc;
 }
 
+/* Take the journal's lock. A holder may be a trial process of a study
+ * that was just killed, in the instant before it dies with its parent, so
+ * wait up to a second before concluding another parzen is running it. */
+static int lock_journal(int fd, const char *path, pz_error *err)
+{
+    for (int i = 0; i < 100; i++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return PZ_OK;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return pz_error_set(err, PZ_EIO, "cannot lock journal %s: %s", path, strerror(errno));
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return pz_error_set(err, PZ_EIO, "journal %s is in use: another parzen process is running this study",
+                        path);
+}
+
 static int journal_alloc(pz_journal **out, const char *path, int fd, uint64_t size, pz_error *err)
 {
+    int rc = lock_journal(fd, path, err);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
     pz_journal *j = calloc(1, sizeof *j);
     if (!j || !(j->path = strdup(path))) {
         free(j);
@@ -289,16 +314,28 @@ int pz_journal_create(pz_journal **out, const char *path, const pz_value *header
     return PZ_OK;
 }
 
-int pz_journal_open_append(pz_journal **out, const char *path, uint64_t valid_len, pz_error *err)
+int pz_journal_open_append(pz_journal **out, const char *path, const pz_journal_scan *scan,
+                           pz_error *err)
 {
+    uint64_t valid_len = scan->valid_len;
     *out = NULL;
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return pz_error_set(err, PZ_EIO, "cannot open journal %s: %s", path, strerror(errno));
+    int rc = lock_journal(fd, path, err); /* before touching the tail */
+    if (rc) {
+        close(fd);
+        return rc;
+    }
     struct stat st;
     if (fstat(fd, &st) != 0) {
         close(fd);
         return pz_error_set(err, PZ_EIO, "cannot stat journal %s: %s", path, strerror(errno));
+    }
+    if ((uint64_t)st.st_size != scan->file_len) {
+        close(fd);
+        return pz_error_set(err, PZ_EIO, "journal %s changed while it was being opened (another parzen "
+                            "process is running this study?)", path);
     }
     if ((uint64_t)st.st_size != valid_len) {
         if (ftruncate(fd, (off_t)valid_len) != 0 || fsync(fd) != 0) {
@@ -311,7 +348,7 @@ int pz_journal_open_append(pz_journal **out, const char *path, uint64_t valid_le
         close(fd);
         return pz_error_set(err, PZ_EIO, "cannot seek in %s: %s", path, strerror(errno));
     }
-    return journal_alloc(out, path, fd, valid_len, err);
+    return journal_alloc(out, path, fd, valid_len, err); /* the lock is ours already */
 }
 
 int pz_journal_append(pz_journal *j, const pz_value *record, pz_error *err)
@@ -346,6 +383,7 @@ int pz_journal_append_n(pz_journal *j, const pz_value *const *records, size_t n,
 }
 
 uint64_t pz_journal_size(const pz_journal *j) { return j->size; }
+int pz__journal_fd(const pz_journal *j) { return j->fd; }
 
 void pz_journal_close(pz_journal *j)
 {

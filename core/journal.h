@@ -14,6 +14,10 @@
  * pz_journal_append returns the record is on disk; the file and its
  * directory are fsync'd on creation.
  *
+ * A journal open for appending is locked (flock, exclusive): a second
+ * process running the same study is refused rather than interleaving its
+ * records. Reading takes no lock.
+ *
  * Reading never runs code and never changes the file. A crash can only
  * damage the last frame, so: a last frame cut short, or one that reaches
  * exactly the end of the file with a bad payload checksum, is "torn": it is
@@ -62,9 +66,10 @@ PZ_API int pz_journal_create(pz_journal **out, const char *path, const pz_value 
                              pz_error *err);
 
 /* Open an existing journal for appending after its first valid_len bytes
- * (from pz_journal_read): a torn tail beyond them is cut off first, so new
- * records never follow garbage. */
-PZ_API int pz_journal_open_append(pz_journal **out, const char *path, uint64_t valid_len,
+ * (scan from pz_journal_read): a torn tail beyond them is cut off first,
+ * so new records never follow garbage. Refused when the file no longer
+ * has the scan's length (another process wrote to it in between). */
+PZ_API int pz_journal_open_append(pz_journal **out, const char *path, const pz_journal_scan *scan,
                                   pz_error *err);
 
 /* Append one record (a map) and fsync. On failure the file is cut back to
@@ -78,6 +83,10 @@ PZ_API int pz_journal_append_n(pz_journal *j, const pz_value *const *records, si
 
 /* Bytes in the journal (all intact records). */
 PZ_API uint64_t pz_journal_size(const pz_journal *j);
+
+/* The file descriptor (for trial processes to close after fork, so that
+ * only the study holds the journal's lock). */
+int pz__journal_fd(const pz_journal *j);
 
 /* Close; NULL is a no-op. */
 PZ_API void pz_journal_close(pz_journal *j);

@@ -695,7 +695,8 @@ static int open_journal(pz_study *s, unsigned flags, pz_error *err)
     }
     int changed = strcmp(fp, s->fingerprint) != 0;
     pz_value_free(scan.records);
-    if ((rc = pz__mkdirs(s->dir, err)) || (rc = pz_journal_open_append(&s->journal, s->journal_path, scan.valid_len, err)))
+    scan.records = NULL;
+    if ((rc = pz__mkdirs(s->dir, err)) || (rc = pz_journal_open_append(&s->journal, s->journal_path, &scan, err)))
         return rc;
     if (changed) {
         pz_value *r = pz_value_map();
@@ -1214,7 +1215,8 @@ static int spawn(pz_study *s, pz__child *c, trial *t, pz_error *err)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = (int)(cores > 0 ? cores : 1) / s->workers;
     pz__trial_input in = {t->id, pz__trial_seed(s->seed, t->id), t->params, model_dir,
-                          threads < 1 ? 1 : threads, s->trial_timeout, s->output == PZ_OUTPUT_JSON};
+                          threads < 1 ? 1 : threads, s->trial_timeout, s->output == PZ_OUTPUT_JSON,
+                          pz__journal_fd(s->journal)};
     int rc = start_trial(s, t, T_RUNNING, err);
     if (!rc)
         rc = pz__trial_spawn(c, &s->obj, &in, err);

@@ -252,6 +252,8 @@ static void write_all(int fd, const char *p, size_t n)
  * atexit handlers, no stdio flushing of the parent's buffers. */
 static void child_main(int fd, pid_t parent, const pz__objective *o, const pz__trial_input *in)
 {
+    if (in->close_fd >= 0)
+        close(in->close_fd);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) /* the parent died before prctl took effect */
         _exit(4);

@@ -66,6 +66,7 @@ typedef struct pz__trial_input {
     int threads;
     double limit;          /* seconds, 0 = none */
     int quiet_stdout;      /* send the objective's stdout to stderr (keeps --json clean) */
+    int close_fd;          /* closed in the child (the journal, whose lock is the study's), or -1 */
 } pz__trial_input;
 
 /* Seconds on the monotonic clock / the Unix clock. */

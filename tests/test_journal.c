@@ -140,11 +140,19 @@ int main(void)
     CHECK_OK(pz_journal_read(copy, &scan, &err));
     CHECK_EQ(scan.torn, 1);
     pz_journal *ja;
-    CHECK_OK(pz_journal_open_append(&ja, copy, scan.valid_len, &err));
+    CHECK_OK(pz_journal_open_append(&ja, copy, &scan, &err));
     pz_value_free(scan.records);
     pz_value *extra = record("interrupted", 99, 1.0);
+    /* One writer at a time: a second open for appending is refused. */
+    pz_journal *jb;
+    CHECK_EQ(pz_journal_open_append(&jb, copy, &scan, &err), PZ_EIO);
+    CHECK_CONTAINS(err.msg, "in use");
     CHECK_OK(pz_journal_append(ja, extra, &err));
     pz_journal_close(ja);
+    /* A scan that no longer matches the file (someone appended since) is
+     * refused too, rather than cutting their records off as a "tail". */
+    CHECK_EQ(pz_journal_open_append(&jb, copy, &scan, &err), PZ_EIO);
+    CHECK_CONTAINS(err.msg, "changed while it was being opened");
     CHECK_OK(pz_journal_read(copy, &scan, &err));
     CHECK_EQ(scan.torn, 0);
     CHECK_EQ(pz_value_len(scan.records), N + 1);

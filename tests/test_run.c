@@ -277,6 +277,23 @@ static void interrupt(void)
     pz_value_free(v1);
 }
 
+/* Two parzen processes never run one study at once. */
+static void locked(void)
+{
+    tu_write("lock.lua", "return { name = 'lock', algo = 'random', max_evals = 3, seed = 1,\n"
+                         "  space = { x = hp.uniform('x', 0, 1) },\n"
+                         "  objective = function(p) os.execute('sleep 0.8') return p.x end }\n");
+    const char *argv[] = {tu_cli, "run", "lock.lua", "--quiet", NULL};
+    pid_t pid = tu_spawn(argv);
+    tu_sleep_ms(300);
+    /* (tu_run and tu_spawn share output files: the spawned run is quiet) */
+    CHECK_EQ(tu_run("run lock.lua"), 1);
+    CHECK_CONTAINS(tu_e, "another parzen process is running this study");
+    CHECK_EQ(tu_wait(pid), 0);
+    CHECK_EQ(tu_run("run lock.lua"), 0);
+    CHECK_CONTAINS(tu_e, "resuming lock: 3 finished");
+}
+
 /* --workers 2 finishes as many trials as --workers 1, ids unique. */
 static void workers(void)
 {
@@ -384,6 +401,7 @@ int main(void)
     space_change();
     interrupt();
     workers();
+    locked();
     bad_input();
     tu_cleanup();
     printf("run ok\n");
