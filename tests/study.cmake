@@ -4,7 +4,7 @@
 pz_test(test_journal)
 
 set(PZ_TEST_PLUGIN_DIR ${CMAKE_CURRENT_BINARY_DIR}/plugins)
-foreach(p bowl badabi noentry crash)
+foreach(p bowl badabi oldstruct noentry crash)
   add_library(pz_plugin_${p} MODULE plugins/${p}.c)
   set_target_properties(pz_plugin_${p} PROPERTIES OUTPUT_NAME ${p} PREFIX ""
                         LIBRARY_OUTPUT_DIRECTORY ${PZ_TEST_PLUGIN_DIR})
@@ -21,7 +21,8 @@ set(_study_env
   "ASAN_OPTIONS=handle_segv=0:handle_abort=0:detect_leaks=1")
 foreach(t test_plugin test_study test_run test_torture)
   pz_test(${t})
-  add_dependencies(${t} parzen_cli pz_plugin_bowl pz_plugin_badabi pz_plugin_noentry pz_plugin_crash)
+  add_dependencies(${t} parzen_cli pz_plugin_bowl pz_plugin_badabi pz_plugin_oldstruct pz_plugin_noentry
+                   pz_plugin_crash)
   set_tests_properties(${t} PROPERTIES ENVIRONMENT "${_study_env}")
 endforeach()
 set_tests_properties(test_torture PROPERTIES TIMEOUT 120)

@@ -1,7 +1,8 @@
 /* Trainer plugins: the loader on real .so fixtures (a quadratic bowl, one
- * built for ABI 99, one without the entry symbol), lookup by name through
- * PARZEN_TRAINER_PATH, and a study of the bowl run by `parzen run`, its
- * model scored again by `parzen eval`. */
+ * built for ABI 99, one with a too-small table, one without the entry
+ * symbol), lookup by name through PARZEN_TRAINER_PATH, a study of the
+ * bowl run by `parzen run` with its model scored again by `parzen eval`,
+ * crashing trainers, signals, and progress on a terminal. */
 #include "study_util.h"
 
 #include <math.h>
@@ -33,6 +34,13 @@ static void loader(void)
     CHECK_CONTAINS(err.msg, path);
     CHECK_CONTAINS(err.msg, "ABI 99");
     CHECK_CONTAINS(err.msg, "ABI 1");
+    printf("%s\n", err.msg);
+
+    /* A table smaller than ABI 1's: refused, naming the path and sizes. */
+    snprintf(path, sizeof path, "%s/oldstruct.so", plugdir);
+    CHECK_EQ(pz_plugin_open(&p, path, &err), PZ_EPLUGIN);
+    CHECK_CONTAINS(err.msg, path);
+    CHECK_CONTAINS(err.msg, "table is 16 bytes");
     printf("%s\n", err.msg);
 
     /* No entry point: refused, naming the path and the symbol. */
