@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "study.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -708,6 +709,18 @@ static int open_journal(pz_study *s, unsigned flags, pz_error *err)
         if ((rc = append(s, r, err)))
             return rc;
     }
+    /* Half-written results files of a killed run (see pz__write_file_atomic). */
+    DIR *d = opendir(s->dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        size_t l = strlen(e->d_name);
+        if (e->d_name[0] == '.' && l > 5 && strcmp(e->d_name + l - 4, ".tmp") == 0) {
+            char full[4096];
+            snprintf(full, sizeof full, "%s/%s", s->dir, e->d_name);
+            unlink(full);
+        }
+    }
+    if (d)
+        closedir(d);
     for (size_t i = 0; i < s->ntrials; i++) {
         trial *t = &s->trials[i];
         if (t->state == T_OK)

@@ -201,6 +201,45 @@ static void ordering(void)
     pz_value_free(first);
 }
 
+/* A damaged journal through the CLI: a torn tail is dropped with a
+ * warning and the study goes on; damage inside is refused, file untouched. */
+static void damage(void)
+{
+    CHECK(system("cp -r results/order results/order.bak") == 0);
+    struct stat st;
+    CHECK(stat("results/order/journal.pzj", &st) == 0);
+    CHECK(truncate("results/order/journal.pzj", st.st_size - 5) == 0);
+    CHECK_EQ(tu_run("ls results/order"), 0);
+    CHECK_CONTAINS(tu_e, "warning: journal results/order/journal.pzj: dropped a torn last record");
+    CHECK_EQ(tu_count_lines(tu_o), 11);
+    CHECK_CONTAINS(tu_o, "\n10    9      -              pending"); /* it lost its end */
+    CHECK_EQ(tu_run("run order.lua --max-evals 11"), 0);
+    CHECK_CONTAINS(tu_e, "dropped a torn last record");
+    CHECK_CONTAINS(tu_e, "resuming order: 7 finished, 2 failed, 1 interrupted and re-queued");
+    CHECK_CONTAINS(tu_o, "11 trials (9 ok, 2 failed)");
+    /* trial 9 ran again and has its results file once more */
+    CHECK(access("results/order/7e5a91e03d070ca6_loss=-1e-300_trial=000009.json", F_OK) == 0);
+
+    CHECK(system("rm -rf results/order && mv results/order.bak results/order") == 0);
+    FILE *f = fopen("results/order/journal.pzj", "r+b");
+    CHECK(f != NULL);
+    CHECK(fseek(f, 300, SEEK_SET) == 0);
+    int c = fgetc(f);
+    CHECK(fseek(f, 300, SEEK_SET) == 0);
+    fputc(c ^ 0x40, f);
+    CHECK(fclose(f) == 0);
+    char *before = tu_slurp("results/order/journal.pzj");
+    CHECK_EQ(tu_run("run order.lua"), 1);
+    CHECK_CONTAINS(tu_e, "journal results/order/journal.pzj is damaged at byte ");
+    CHECK_EQ(tu_count_lines(tu_e), 1);
+    CHECK_EQ(tu_run("ls results/order"), 1);
+    char *after = tu_slurp("results/order/journal.pzj");
+    CHECK(stat("results/order/journal.pzj", &st) == 0);
+    CHECK(memcmp(before, after, (size_t)st.st_size) == 0);
+    free(before);
+    free(after);
+}
+
 /* The space changed: refused, unless forced (then the labels are named). */
 static void space_change(void)
 {
@@ -398,6 +437,7 @@ int main(void)
     failures();
     stops();
     ordering();
+    damage();
     space_change();
     interrupt();
     workers();
