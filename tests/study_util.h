@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "journal.h"
 
 /* Not every test uses every helper. */
 #define TU_FN static __attribute__((unused))
@@ -134,6 +135,31 @@ TU_FN void tu_sleep_ms(long ms)
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0) {
     }
+}
+
+/* Wait (up to 10 s) until the journal at path records n started trials,
+ * so a signal sent next finds them running even on a loaded machine. */
+TU_FN void tu_wait_started(const char *path, size_t n)
+{
+    for (int waited = 0; waited < 10000; waited += 10) {
+        pz_journal_scan scan;
+        pz_error err;
+        size_t started = 0;
+        if (pz_journal_read(path, &scan, &err) == PZ_OK) {
+            for (size_t i = 0; i < pz_value_len(scan.records); i++) {
+                const pz_value *t = pz_map_get(scan.records->u.list.items[i], "t");
+                started += t && t->type == PZ_STR && strcmp(t->u.s.ptr, "started") == 0;
+            }
+            pz_value_free(scan.records);
+        }
+        if (started >= n) {
+            tu_sleep_ms(50); /* and the fork that follows the record */
+            return;
+        }
+        tu_sleep_ms(10);
+    }
+    fprintf(stderr, "%s: %zu trials never started\n", path, n);
+    abort();
 }
 
 TU_FN size_t tu_count_lines(const char *s)

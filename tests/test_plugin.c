@@ -153,7 +153,7 @@ static void signals(void)
                         "  space = { mode = hp.choice('mode', {'cancel', 'hang'}) } }\n");
     const char *a1[] = {tu_cli, "run", "sig.lua", "--set", "points_to_evaluate=[{\"mode\":0}]", NULL};
     pid_t pid = tu_spawn(a1);
-    tu_sleep_ms(300);
+    tu_wait_started("results/sig/journal.pzj", 1);
     CHECK_OK(kill(pid, SIGTERM));
     CHECK_EQ(tu_wait(pid), 128 + SIGTERM);
     CHECK_CONTAINS(tu_e, "interrupted by SIGTERM: 1 running trial recorded as interrupted");
@@ -161,7 +161,7 @@ static void signals(void)
 
     const char *a2[] = {tu_cli, "run", "sig.lua", "--name", "sig2", "--set", "points_to_evaluate=[{\"mode\":1}]", NULL};
     pid = tu_spawn(a2);
-    tu_sleep_ms(300);
+    tu_wait_started("results/sig2/journal.pzj", 1);
     CHECK_OK(kill(pid, SIGINT));
     tu_sleep_ms(300);
     int st;

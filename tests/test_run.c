@@ -97,11 +97,12 @@ static void stops(void)
     unsigned n = 0, ok = 0;
     const char *c = strstr(tu_o, "): ");
     CHECK(c && sscanf(c, "): %u trials (%u ok, 0 failed)", &n, &ok) == 2);
-    CHECK_EQ(n, ok + 1); /* the one running at the time-out */
+    /* the one running at the time-out, unless it struck between two trials */
+    CHECK(n == ok + 1 || n == ok);
     CHECK_LT(n, 8);
     CHECK_EQ(tu_run("run slow.lua"), 0);
     char want[128];
-    snprintf(want, sizeof want, "resuming slow: %u finished, 0 failed, 1 interrupted and re-queued", ok);
+    snprintf(want, sizeof want, "resuming slow: %u finished, 0 failed, %u interrupted and re-queued", ok, n - ok);
     CHECK_CONTAINS(tu_e, want);
     CHECK_CONTAINS(tu_o, "8 trials (8 ok, 0 failed)");
 }
@@ -274,7 +275,7 @@ static void interrupt(void)
                         "  objective = function(p) os.execute('sleep 0.6') return p.x end }\n");
     const char *argv[] = {tu_cli, "run", "int.lua", NULL};
     pid_t pid = tu_spawn(argv);
-    tu_sleep_ms(300);
+    tu_wait_started("results/int/journal.pzj", 2);
     CHECK(kill(pid, SIGINT) == 0);
     int rc = tu_wait(pid);
     CHECK_EQ(rc, 130);
@@ -324,7 +325,7 @@ static void locked(void)
                          "  objective = function(p) os.execute('sleep 0.8') return p.x end }\n");
     const char *argv[] = {tu_cli, "run", "lock.lua", "--quiet", NULL};
     pid_t pid = tu_spawn(argv);
-    tu_sleep_ms(300);
+    tu_wait_started("results/lock/journal.pzj", 1);
     /* (tu_run and tu_spawn share output files: the spawned run is quiet) */
     CHECK_EQ(tu_run("run lock.lua"), 1);
     CHECK_CONTAINS(tu_e, "another parzen process is running this study");

@@ -46,7 +46,7 @@ static void hanging_orphan(void)
                          "  space = { x = hp.uniform('x', 0, 1) }, objective = function(p) while true do end end }\n");
     const char *argv[] = {tu_cli, "run", "hang.lua", NULL};
     pid_t pid = tu_spawn(argv);
-    tu_sleep_ms(300);
+    tu_wait_started("results/hang/journal.pzj", 1);
     CHECK_OK(kill(pid, SIGKILL));
     CHECK_EQ(tu_wait(pid), 128 + SIGKILL);
     int st, waited = 0;
