@@ -388,11 +388,22 @@ static int point_to_vals(const pz_space *sp, const pz_value *pt, size_t idx, pz_
     pz_error sub;
     pz_error_clear(&sub);
     int rc = active ? pz_space_active(sp, v, active, &sub) : PZ_ENOMEM;
-    for (size_t i = 0; !rc && i < nl; i++)
+    /* The active labels only, in label order, as searchers write vals. */
+    pz_value *ordered = rc ? NULL : pz_value_map();
+    if (!rc && !ordered)
+        rc = PZ_ENOMEM;
+    for (size_t i = 0; !rc && i < nl; i++) {
+        const char *l = pz_space_label(sp, i)->label;
+        const pz_value *x = pz_map_get(v, l);
         if (!active[i])
-            pz_map_del(v, pz_space_label(sp, i)->label);
-        else if (!pz_map_get(v, pz_space_label(sp, i)->label))
-            rc = pz_error_set(&sub, PZ_EINVAL, "label '%s' is active but has no value", pz_space_label(sp, i)->label);
+            continue;
+        if (!x)
+            rc = pz_error_set(&sub, PZ_EINVAL, "label '%s' is active but has no value", l);
+        else if (pz_map_set(ordered, l, pz_value_copy(x)))
+            rc = PZ_ENOMEM;
+    }
+    pz_value_free(v);
+    v = ordered;
     if (!rc)
         rc = pz_space_eval(sp, v, &params, &sub);
     free(active);
