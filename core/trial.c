@@ -248,8 +248,8 @@ static void write_all(int fd, const char *p, size_t n)
     }
 }
 
-/* The child: run, send {raw = result} or {error = message}, _exit. No
- * atexit handlers, no stdio flushing of the parent's buffers. */
+/* The child: run, send {raw = result} or {error = message}, _exit: no
+ * atexit handlers (nor sanitizer leak checks) of the parent's run. */
 static void child_main(int fd, pid_t parent, const pz__objective *o, const pz__trial_input *in)
 {
     if (in->close_fd >= 0)
@@ -297,6 +297,7 @@ static void child_main(int fd, pid_t parent, const pz__objective *o, const pz__t
             pz_map_set(msg, "cancelled", pz_value_bool(1));
     }
     send_msg(fd, msg);
+    fflush(NULL); /* what the objective printed (the parent's buffers were empty at fork) */
     _exit(0);
 }
 
