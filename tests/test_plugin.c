@@ -115,12 +115,13 @@ static void study_of_bowl(void)
 static void crashes(void)
 {
     tu_write("crash.lua",
-             "return { name = 'crash', objective = 'crash', algo = 'random', max_evals = 5, seed = 1,\n"
-             "  space = { mode = hp.choice('mode', {'ok', 'segv', 'abort', 'error'}), x = hp.uniform('x', 0, 1) },\n"
+             "return { name = 'crash', objective = 'crash', algo = 'random', max_evals = 6, seed = 1,\n"
+             "  space = { mode = hp.choice('mode', {'ok', 'segv', 'abort', 'error', 'print'}), x = hp.uniform('x', 0, 1) },\n"
              "  points_to_evaluate = { {mode = 1, x = 0.5}, {mode = 2, x = 0.5}, {mode = 3, x = 0.5},\n"
-             "                         {mode = 0, x = 0.25}, {mode = 0, x = 0.75} } }\n");
+             "                         {mode = 0, x = 0.25}, {mode = 0, x = 0.75}, {mode = 4, x = 0.9} } }\n");
     CHECK_EQ(tu_run("run crash.lua"), 0);
-    CHECK_CONTAINS(tu_o, "5 trials (2 ok, 3 failed)");
+    CHECK_CONTAINS(tu_o, "6 trials (3 ok, 3 failed)");
+    CHECK_CONTAINS(tu_o, "said by the trainer"); /* a trial's stdio is flushed */
     CHECK_EQ(tu_run("show results/crash 0"), 0);
     CHECK_CONTAINS(tu_o, "SIGSEGV");
     CHECK_EQ(tu_run("show results/crash 1"), 0);

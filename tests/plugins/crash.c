@@ -3,8 +3,10 @@
  * (loss = params.x), "segv" (a wild write), "abort", "error" (an error
  * return), "cancel" (waits for the cancel flag, then PZ_ECANCEL) or
  * "hang" (ignores the cancel flag: only SIGKILL ends it) or "progress"
- * (reports epoch 1/3 through the progress callback, then takes 1.5 s). */
+ * (reports epoch 1/3 through the progress callback, then takes 1.5 s) or
+ * "print" (printf without a newline or flush, then succeeds). */
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,8 @@ static int crash_train(const pz_trainer_ctx *ctx, pz_value **result, pz_error *e
         pz_value_free(ev);
         struct timespec ts = {1, 500000000};
         nanosleep(&ts, NULL);
+    } else if (strcmp(mode, "print") == 0) {
+        printf("said by the trainer");
     } else if (strcmp(mode, "hang") == 0) {
         for (;;) {
             struct timespec ts = {0, 1000000};
