@@ -206,6 +206,19 @@ int main(void)
         CHECK_EQ(pz_journal_read(copy, &scan, &err), PZ_EFORMAT);
         CHECK_CONTAINS(err.msg, "not a parzen journal");
     }
+    /* A journal of a later format: refused with what to do. */
+    {
+        pz_value *h2 = header();
+        CHECK_OK(pz_map_set(h2, "format", pz_value_int(2)));
+        pz_buf b;
+        pz_buf_init(&b);
+        CHECK_OK(pz_journal_frame(h2, &b));
+        spit(copy, b.data, b.len);
+        pz_buf_destroy(&b);
+        pz_value_free(h2);
+        CHECK_EQ(pz_journal_read(copy, &scan, &err), PZ_EFORMAT);
+        CHECK_CONTAINS(err.msg, "has format 2; this parzen reads format 1");
+    }
     /* Missing file. */
     snprintf(copy, sizeof copy, "%s/absent", dir);
     CHECK_EQ(pz_journal_read(copy, &scan, &err), PZ_ENOENT);

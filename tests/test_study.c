@@ -229,11 +229,39 @@ static void run_c(void)
     pz_study_free(s);
 }
 
+/* Records that contradict each other are refused on open, naming them. */
+static void bad_records(void)
+{
+    pz_error err;
+    pz_value *cfg = config("badrec", 3);
+    pz_study *s;
+    CHECK_OK(pz_study_open(&s, make_space(), cfg, 0, &err));
+    uint64_t id;
+    CHECK_OK(pz_study_ask(s, &id, NULL, NULL, &err));
+    CHECK_OK(pz_study_tell_loss(s, id, 1.0, &err));
+    pz_study_free(s);
+    /* append a second "finished" for trial 0 */
+    pz_journal_scan scan;
+    CHECK_OK(pz_journal_read("results/badrec/journal.pzj", &scan, &err));
+    const pz_value *fin = scan.records->u.list.items[pz_value_len(scan.records) - 1];
+    CHECK_STR(pz_map_get(fin, "t")->u.s.ptr, "finished");
+    pz_journal *j;
+    CHECK_OK(pz_journal_open_append(&j, "results/badrec/journal.pzj", &scan, &err));
+    CHECK_OK(pz_journal_append(j, fin, &err));
+    pz_journal_close(j);
+    pz_value_free(scan.records);
+    CHECK_EQ(pz_study_open(&s, make_space(), cfg, 0, &err), PZ_EFORMAT);
+    CHECK_CONTAINS(err.msg, "record 4 (finished) follows the end of trial 0");
+    CHECK_EQ(pz_study_open_dir(&s, "results/badrec", &err), PZ_EFORMAT);
+    pz_value_free(cfg);
+}
+
 int main(void)
 {
     tu_setup("test_study");
     ask_tell();
     run_c();
+    bad_records();
     tu_cleanup();
     return 0;
 }
