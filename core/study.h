@@ -28,6 +28,11 @@
  * fill the optional pz_error; the handle also keeps the last failure's
  * message (pz_study_errmsg), valid until the next call on the handle.
  *
+ * A writable handle holds an exclusive lock on its journal until
+ * pz_study_free, so one study is driven by one handle at a time (a second
+ * open fails with PZ_EIO). A handle is not thread-safe; pz_study_run
+ * installs SIGINT/SIGTERM handlers (process-wide) for its duration.
+ *
  * Ownership: a pz_study owns its space (or script), searcher, journal,
  * plugin and trials. Pointers it hands out (params, vals, info strings)
  * are borrowed and valid until the next call that changes the study
