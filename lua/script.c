@@ -351,6 +351,64 @@ void pz_script_free(pz_script *s)
     free(s);
 }
 
+/* Message handler: the error plus a traceback, so a failed trial says
+ * where in the objective it went wrong. */
+static int objective_traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg)
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int pz_script_call_objective(pz_script *s, const pz_value *params, const pz_value *trial,
+                             pz_value **result, pz_error *err)
+{
+    *result = NULL;
+    if (s->objective_ref == LUA_NOREF)
+        return pz_error_set(err, PZ_EINVAL, "the study's objective is not a Lua function");
+    lua_State *L = s->L;
+    int top = lua_gettop(L);
+    lua_pushcfunction(L, objective_traceback);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->objective_ref);
+    pz_lua_pushvalue(L, params);
+    if (trial)
+        pz_lua_pushvalue(L, trial);
+    else
+        lua_pushnil(L);
+    int rc = PZ_OK;
+    if (lua_pcall(L, 2, 1, top + 1) != LUA_OK) {
+        const char *m = lua_tostring(L, -1);
+        rc = pz_error_set(err, PZ_ESCRIPT, "%s", m ? m : "Lua error");
+    } else if (lua_type(L, -1) == LUA_TNUMBER) {
+        *result = pz_value_double((double)lua_tonumber(L, -1));
+        if (!*result)
+            rc = pz_error_set(err, PZ_ENOMEM, NULL);
+    } else if (lua_type(L, -1) == LUA_TTABLE) {
+        rc = pz_lua_tovalue(L, -1, "result", result, err);
+        if (!rc && (*result)->type == PZ_LIST && pz_value_len(*result) == 0) {
+            pz_value_free(*result); /* {} is an empty map as much as a list */
+            if (!(*result = pz_value_map()))
+                rc = pz_error_set(err, PZ_ENOMEM, NULL);
+        }
+        if (!rc && (*result)->type != PZ_MAP) {
+            pz_value_free(*result);
+            *result = NULL;
+            rc = pz_error_set(err, PZ_ESCRIPT,
+                              "the objective returned a list; expected a number or a table "
+                              "{loss=..., status=...}");
+        }
+    } else {
+        rc = pz_error_set(err, PZ_ESCRIPT,
+                          "the objective returned %s; expected a number or a table {loss=..., "
+                          "status=...}",
+                          luaL_typename(L, -1));
+    }
+    lua_settop(L, top);
+    return rc;
+}
+
 const char *pz_script_name(const pz_script *s) { return s->name; }
 const char *pz_script_path(const pz_script *s) { return s->path; }
 const pz_space *pz_script_space(const pz_script *s) { return s->space; }

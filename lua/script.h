@@ -38,6 +38,14 @@ PZ_API const pz_space *pz_script_space(const pz_script *s);
 PZ_API const pz_value *pz_script_config(const pz_script *s);
 /* 1 when `objective` is a Lua function (kept in the script's state). */
 PZ_API int pz_script_has_lua_objective(const pz_script *s);
+/* Call the Lua objective as objective(params, trial) (both borrowed;
+ * trial is a map such as {id=, seed=, model_dir=} or NULL). A number
+ * comes back as a double value, a table as a map (its fields unchecked:
+ * the study checks loss/status/metrics/error); anything else is
+ * PZ_ESCRIPT. A Lua error is PZ_ESCRIPT with its message and traceback in
+ * err->msg. *result is new; the caller frees it. */
+PZ_API int pz_script_call_objective(pz_script *s, const pz_value *params, const pz_value *trial,
+                                    pz_value **result, pz_error *err);
 /* The script's Lua state, for running a Lua objective (borrowed). */
 PZ_API lua_State *pz_script_lua(pz_script *s);
 
