@@ -802,6 +802,25 @@ int pz_study_open(pz_study **out, pz_space *space, const pz_value *config, unsig
     return PZ_OK;
 }
 
+/* Merge the map src into the map dst: a key whose old and new values are
+ * both maps merges recursively (so --set trainer.epochs=5 keeps the
+ * script's other trainer fields), any other key is replaced. */
+static int merge_into(pz_value *dst, const pz_value *src)
+{
+    for (size_t i = 0; i < src->u.map.len; i++) {
+        const char *k = src->u.map.keys[i];
+        const pz_value *v = src->u.map.vals[i];
+        pz_value *old = pz_map_get(dst, k);
+        if (old && old->type == PZ_MAP && v->type == PZ_MAP) {
+            if (merge_into(old, v))
+                return -1;
+        } else if (pz_map_set(dst, k, pz_value_copy(v))) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int pz_study_open_script(pz_study **out, const char *path, const pz_value *overrides, unsigned flags,
                          pz_error *err)
 {
@@ -814,9 +833,8 @@ int pz_study_open_script(pz_study **out, const char *path, const pz_value *overr
         rc = nomem(err);
     if (!rc && !pz_map_get(s->config, "name") && pz_map_set(s->config, "name", pz_value_str(pz_script_name(s->script))))
         rc = nomem(err);
-    for (size_t i = 0; !rc && overrides && overrides->type == PZ_MAP && i < overrides->u.map.len; i++)
-        if (pz_map_set(s->config, overrides->u.map.keys[i], pz_value_copy(overrides->u.map.vals[i])))
-            rc = nomem(err);
+    if (!rc && overrides && overrides->type == PZ_MAP && merge_into(s->config, overrides))
+        rc = nomem(err);
     if (!rc) {
         s->space = pz_script_space(s->script);
         const pz_value *ob = pz_map_get(overrides, "objective");

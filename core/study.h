@@ -68,7 +68,8 @@ typedef int (*pz_objective_fn)(void *ud, const pz_value *params, pz_value **resu
 PZ_API int pz_study_open(pz_study **out, pz_space *space, const pz_value *config, unsigned flags,
                          pz_error *err);
 /* Load the study script at path (see script.h) and open or resume it;
- * fields of overrides (a map or NULL, borrowed) replace the script's. A
+ * fields of overrides (a map or NULL, borrowed) replace the script's (a map
+ * merges into the script's map of the same key, key by key). A
  * Lua function objective is run by pz_study_run. */
 PZ_API int pz_study_open_script(pz_study **out, const char *path, const pz_value *overrides,
                                 unsigned flags, pz_error *err);
