@@ -7,9 +7,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "error.h"
@@ -799,6 +802,220 @@ static int cmd_eval(int argc, char **argv)
 }
 /* }===== */
 
+
+/* {===== retrain ===== */
+static const char retrain_help[] =
+    "Usage: parzen retrain DIR [--epochs N] [--top K] [--data DIR] [--train-limit N]\n"
+    "\n"
+    "Train the configurations of the K best trials of the study in DIR\n"
+    "again, for N epochs on every training image (training and validation\n"
+    "images together), each epoch scored on the test split, and report\n"
+    "the final test accuracy. The search picked these configurations on\n"
+    "short runs; this is the long run of the winners. Results go to\n"
+    "DIR/retrained/: trial-NNNNNN.json and the model under trial-NNNNNN/.\n"
+    "Each retraining runs in its own process and keeps a checkpoint per\n"
+    "epoch, so an interrupted retrain resumes when run again.\n"
+    "\n"
+    "  --epochs N  epochs of the long run (default 10)\n"
+    "  --top K     how many of the best trials (default 1)\n"
+    "  --data DIR  data folder (default: the one the study used)\n"
+    "  --train-limit N  train on at most N images (a quick check; default all)\n"
+    "  -h, --help  show this help\n";
+
+static void retrain_progress(void *ud, const pz_value *ev)
+{
+    (void)ud;
+    double epoch, epochs, loss, acc, ips = 0;
+    /* per-batch events carry no accuracy: only epochs are worth a line */
+    if (pz_value_number(pz_map_get(ev, "val_acc"), &acc) || pz_value_number(pz_map_get(ev, "epoch"), &epoch) ||
+        pz_value_number(pz_map_get(ev, "epochs"), &epochs) || pz_value_number(pz_map_get(ev, "loss"), &loss))
+        return;
+    pz_value_number(pz_map_get(ev, "images_per_second"), &ips);
+    fprintf(stderr, "  epoch %.0f/%.0f: training loss %.4f, test accuracy %.4f (%.0f images/s)\n", epoch,
+            epochs, loss, acc, ips);
+}
+
+/* Train in a child process, so a crash costs this configuration only;
+ * the child leaves DIR/retrained/<name>.json behind on success. */
+static int retrain_child(const pz_trainer *t, const pz_value *params, const pz_value *cfg, const char *model_dir,
+                         const char *outdir, const char *name, uint64_t seed, const pz_value *base, pz_error *err)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return pz_error_set(err, PZ_EIO, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        pz_trainer_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        ctx.params = params, ctx.config = cfg, ctx.model_dir = model_dir, ctx.seed = seed;
+        ctx.threads = cores > 0 ? (int)cores : 1;
+        ctx.progress = retrain_progress;
+        pz_value *res = NULL;
+        pz_error e;
+        pz_error_clear(&e);
+        int rc = t->train(&ctx, &res, &e);
+        pz_buf b;
+        pz_buf_init(&b);
+        pz_value *doc = rc ? NULL : pz_value_copy(base);
+        if (doc) {
+            pz_map_set(doc, "metrics", pz_value_copy(pz_map_get(res, "metrics")));
+            pz_map_set(doc, "model", pz_value_copy(pz_map_get(res, "model")));
+        }
+        if (!rc && (!doc || pz_value_to_json(doc, &b) || pz__write_file_atomic(outdir, name, b.data, b.len, &e)))
+            rc = e.code ? e.code : PZ_ENOMEM;
+        if (rc) {
+            char msg[PZ_ERRMSG_MAX + PZ_WHERE_MAX + 4];
+            fprintf(stderr, "%s: retrain: %s\n", prog, pz_error_format(&e, msg, sizeof msg));
+        }
+        fflush(stderr);
+        _exit(rc ? 1 : 0);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return pz_error_set(err, PZ_EIO, "waitpid: %s", strerror(errno));
+    if (WIFSIGNALED(status))
+        return pz_error_set(err, PZ_EPLUGIN, "the retraining process died of %s", strsignal(WTERMSIG(status)));
+    if (WEXITSTATUS(status) != 0)
+        return pz_error_set(err, PZ_EPLUGIN, "the retraining failed (see above)");
+    return PZ_OK;
+}
+
+static int cmd_retrain(int argc, char **argv)
+{
+    const char *dir = NULL, *data = NULL;
+    uint64_t epochs = 10, top = 1, limit = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+        size_t alen = eq ? (size_t)(eq - a) : strlen(a);
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(retrain_help, stdout);
+            return EXIT_OK;
+        } else if ((alen == 8 && strncmp(a, "--epochs", 8) == 0) || (alen == 5 && strncmp(a, "--top", 5) == 0)) {
+            const char *v = opt_value(argc, argv, &i, eq);
+            uint64_t *dst = alen == 8 ? &epochs : &top;
+            if (!v || parse_u64(v, dst) || *dst == 0 || *dst > 100000)
+                return usage_error("retrain", "%s expects a whole number >= 1", alen == 8 ? "--epochs" : "--top");
+        } else if (alen == 6 && strncmp(a, "--data", 6) == 0) {
+            if (!(data = opt_value(argc, argv, &i, eq)) || !*data)
+                return usage_error("retrain", "option '%s' needs a value", a);
+        } else if (alen == 13 && strncmp(a, "--train-limit", 13) == 0) {
+            const char *v = opt_value(argc, argv, &i, eq);
+            if (!v || parse_u64(v, &limit) || limit == 0)
+                return usage_error("retrain", "--train-limit expects a whole number >= 1%s", "");
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("retrain", "unknown option '%s'", a);
+        } else if (dir) {
+            return usage_error("retrain", "unexpected argument '%s'", a);
+        } else {
+            dir = a;
+        }
+    }
+    if (!dir)
+        return usage_error("retrain", "missing DIR (a study folder, results/<name>)%s", "");
+    pz_study *s;
+    int rc = open_dir_cmd(dir, &s);
+    if (rc)
+        return rc;
+    size_t *idx = ranked(s), n = pz_study_ntrials(s), done = 0;
+    pz_error err;
+    pz_error_clear(&err);
+    char outdir[4096];
+    snprintf(outdir, sizeof outdir, "%s/retrained", pz_study_dir(s));
+    if (!idx)
+        rc = pz_error_set(&err, PZ_ENOMEM, "out of memory");
+    for (size_t k = 0; !rc && k < n && done < top; k++) {
+        pz_trial_info t;
+        pz_study_trial(s, idx[k], &t);
+        if (t.status != PZ_TRIAL_OK || !t.model)
+            continue;
+        done++;
+        pz_value *hdr = NULL, *cfg = NULL, *base = NULL;
+        pz_plugin *pl = NULL;
+        FILE *f = fopen(t.model, "rb");
+        if (!f) {
+            rc = pz_error_set(&err, PZ_EIO, "trial %" PRIu64 ": cannot open its model %s: %s", t.id, t.model,
+                              strerror(errno));
+            break;
+        }
+        rc = pz_model_header_read(f, t.model, &hdr, &err);
+        fclose(f);
+        if (!rc)
+            rc = pz_plugin_load(&pl, pz_map_get(hdr, "trainer")->u.s.ptr, &err);
+        char name[64], mdir[4200];
+        snprintf(name, sizeof name, "trial-%06" PRIu64 ".json", t.id);
+        snprintf(mdir, sizeof mdir, "%s/trial-%06" PRIu64, outdir, t.id);
+        if (!rc) {
+            cfg = pz_value_copy(pz_map_get(hdr, "config"));
+            if (!cfg || cfg->type != PZ_MAP) {
+                pz_value_free(cfg);
+                cfg = pz_value_map();
+            }
+            /* every training image trains; the test split scores */
+            pz_map_set(cfg, "epochs", pz_value_int((int64_t)epochs));
+            pz_map_set(cfg, "validation", pz_value_int(0));
+            pz_map_set(cfg, "train_limit", pz_value_int((int64_t)limit));
+            if (data)
+                pz_map_set(cfg, "data_dir", pz_value_str(data));
+            base = pz_value_map();
+            pz_map_set(base, "study", pz_value_str(pz_study_name(s)));
+            pz_map_set(base, "trial", pz_value_int((int64_t)t.id));
+            pz_map_set(base, "retrained", pz_value_bool(1));
+            pz_map_set(base, "search_loss", pz_value_double(t.loss));
+            pz_map_set(base, "epochs", pz_value_int((int64_t)epochs));
+            pz_map_set(base, "params", pz_value_copy(t.params));
+            pz_map_set(base, "config", pz_value_copy(cfg));
+            rc = pz__mkdirs(mdir, &err);
+        }
+        if (!rc) {
+            fprintf(stderr, "retraining trial %" PRIu64 " (search loss %g) for %" PRIu64 " epochs\n", t.id, t.loss,
+                    epochs);
+            rc = retrain_child(pz_plugin_trainer(pl), t.params, cfg, mdir, outdir, name, 0x5eed0000u + t.id, base,
+                               &err);
+        }
+        if (!rc) {
+            char path[4300];
+            snprintf(path, sizeof path, "%s/%s", outdir, name);
+            pz_value *doc = NULL;
+            FILE *jf = fopen(path, "rb");
+            pz_buf b;
+            pz_buf_init(&b);
+            char chunk[4096];
+            size_t got;
+            while (jf && (got = fread(chunk, 1, sizeof chunk, jf)) > 0)
+                pz_buf_append(&b, chunk, got);
+            if (jf)
+                fclose(jf);
+            rc = pz_value_from_json(b.data ? b.data : "", b.len, &doc, &err);
+            pz_buf_destroy(&b);
+            const pz_value *m = doc ? pz_map_get(doc, "metrics") : NULL;
+            double fa = NAN, ca = NAN;
+            pz_value_number(pz_map_get(m, "fine_end_accuracy"), &fa);
+            int coarse = pz_value_number(pz_map_get(m, "coarse_end_accuracy"), &ca) == PZ_OK;
+            if (!rc) {
+                printf("trial %" PRIu64 ": test accuracy after %" PRIu64 " epochs: fine %.4f", t.id, epochs, fa);
+                if (coarse)
+                    printf(", coarse %.4f", ca);
+                printf(" (%s)\n", path);
+            }
+            pz_value_free(doc);
+        }
+        pz_value_free(base);
+        pz_value_free(cfg);
+        pz_value_free(hdr);
+        pz_plugin_free(pl);
+    }
+    if (!rc && done == 0)
+        rc = pz_error_set(&err, PZ_ENOENT, "study '%s' has no successful trial with a saved model", pz_study_name(s));
+    free(idx);
+    pz_study_free(s);
+    return rc ? user_error(&err) : EXIT_OK;
+}
+/* }===== */
+
 typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -812,6 +1029,7 @@ static const command commands[] = {
     {"show", cmd_show, "print one trial as JSON"},
     {"export", cmd_export, "print every trial as CSV or JSON"},
     {"eval", cmd_eval, "score a saved model with its trainer plugin"},
+    {"retrain", cmd_retrain, "train a study's best configurations again, for longer"},
     {"sample", cmd_sample, "draw points from a study's search space"},
 };
 
