@@ -2,6 +2,12 @@
 -- residual CNN with fine (100) and coarse (20) heads, 19 hyperparameters
 -- with the original's ranges. The network each point builds is described
 -- in DESIGN.md ("The seed network"); trainers/resnet trains it.
+--
+-- The data: train.bin and test.bin of the official CIFAR-100 binary
+-- distribution, in data/cifar-100-binary (or $PARZEN_CIFAR100_DIR, or
+-- --set trainer.data_dir=DIR). The last 5,000 training images are held
+-- out for validation: the study picks models on them, never on test.bin.
+local data = os.getenv("PARZEN_CIFAR100_DIR") or "data/cifar-100-binary"
 return {
   name = "cifar100-resnet",
   space = {
@@ -29,7 +35,7 @@ return {
     activation            = hp.choice("activation", {"relu", "elu"}),
   },
   objective = "resnet",
-  trainer   = { dataset = "cifar100", data_dir = "data/cifar-100-binary", epochs = 20 },
+  trainer   = { dataset = "cifar100", data_dir = data, epochs = 20, validation = 5000 },
   algo      = "tpe",
   max_evals = 100,
 }

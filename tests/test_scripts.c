@@ -88,7 +88,7 @@ static void check_cifar_space(const char *src)
     CHECK_NEAR(bs->high, 450, 0);
     CHECK_NEAR(bs->q, 5, 0);
     char where[1100];
-    snprintf(where, sizeof where, "%s:10", path);
+    snprintf(where, sizeof where, "%s:16", path);
     CHECK_STR(bs->where, where);
     const pz_node *ru = pz_space_label(sp, (size_t)pz_space_find(sp, "residual_units"));
     CHECK_NEAR(ru->low, 0.501, 1e-15);
