@@ -27,7 +27,10 @@ int pz_plugin_open(pz_plugin **out, const char *path, pz_error *err)
 {
     *out = NULL;
     dlerror();
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    /* NODELETE: a trainer's libraries (BLIS, OpenMP) keep thread pools and
+     * allocations in their globals; unmapping them on dlclose would strand
+     * both. The handle is still released; the code stays mapped. */
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!h) {
         const char *why = dlerror();
         return pz_error_set(err, PZ_EPLUGIN, "cannot load trainer plugin %s: %s", path,

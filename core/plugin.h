@@ -2,7 +2,9 @@
  *
  * Owns the dlopen handles of trainer plugins (the ABI itself is
  * trainer.h). A plugin is opened with dlopen(RTLD_NOW | RTLD_LOCAL), so an
- * unresolved symbol fails here rather than mid-trial, and its entry point
+ * unresolved symbol fails here rather than mid-trial, and RTLD_NODELETE,
+ * so its code and its libraries' state outlive pz_plugin_free (a BLIS or
+ * OpenMP thread pool cannot be unmapped safely), and its entry point
  * PZ_TRAINER_ENTRY is checked before anything else runs: abi must be
  * PZ_TRAINER_ABI and struct_size must cover ABI 1's fields. Every message
  * names the .so path (and the symbol, when that is what is missing).
