@@ -16,24 +16,7 @@
 #include "check.h"
 #include "layers.h"
 
-/* layers.h declares one precision (float, as we include it); the double
- * build linked beside it has the same functions over double. */
-void pz_conv2d_forward_f64(double *y, const double *x, const double *w, const double *b,
-                           const pz_conv_shape *s, double *ws);
-void pz_conv2d_backward_f64(double *dx, double *dw, double *db, const double *dy, const double *x,
-                            const double *w, const pz_conv_shape *s, double *ws);
-void pz_conv2d_forward_naive_f64(double *y, const double *x, const double *w, const double *b,
-                                 const pz_conv_shape *s);
-void pz_conv2d_backward_naive_f64(double *dx, double *dw, double *db, const double *dy,
-                                  const double *x, const double *w, const pz_conv_shape *s);
-void pz_dense_forward_f64(double *y, const double *x, const double *w, const double *b, int N,
-                          int I, int O);
-void pz_dense_backward_f64(double *dx, double *dw, double *db, const double *dy, const double *x,
-                           const double *w, int N, int I, int O);
-void pz_dense_forward_naive_f64(double *y, const double *x, const double *w, const double *b,
-                                int N, int I, int O);
-void pz_dense_backward_naive_f64(double *dx, double *dw, double *db, const double *dy,
-                                 const double *x, const double *w, int N, int I, int O);
+/* layers.h declares both precisions: pz_x for float, pz_x_f64 for double. */
 
 /* {===== test data ===== */
 

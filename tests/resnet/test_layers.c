@@ -17,38 +17,7 @@
 #include "check.h"
 #include "layers.h"
 
-/* layers.h declares one precision (float, as we include it); the double
- * build linked beside it has the same functions over double. */
-void pz_batchnorm_forward_train_f64(double *y, double *stats, const double *x, const double *gamma,
-                                    const double *beta, double *run_mean, double *run_var,
-                                    size_t M, int C);
-void pz_batchnorm_forward_eval_f64(double *y, const double *x, const double *gamma,
-                                   const double *beta, const double *run_mean,
-                                   const double *run_var, size_t M, int C);
-void pz_batchnorm_backward_f64(double *dx, double *dgamma, double *dbeta, const double *dy,
-                               const double *x, const double *stats, const double *gamma, size_t M,
-                               int C);
-void pz_relu_forward_f64(double *y, const double *x, size_t n);
-void pz_relu_backward_f64(double *dx, const double *dy, const double *y, size_t n);
-void pz_elu_forward_f64(double *y, const double *x, size_t n);
-void pz_elu_backward_f64(double *dx, const double *dy, const double *y, size_t n);
-void pz_maxpool_forward_f64(double *y, int32_t *argmax, const double *x, const pz_pool_shape *s);
-void pz_maxpool_backward_f64(double *dx, const double *dy, const int32_t *argmax,
-                             const pz_pool_shape *s);
-void pz_avgpool_forward_f64(double *y, const double *x, const pz_pool_shape *s);
-void pz_avgpool_backward_f64(double *dx, const double *dy, const pz_pool_shape *s);
-void pz_dropout_forward_f64(double *y, uint8_t *mask, const double *x, double p, uint64_t seed,
-                            size_t n);
-void pz_dropout_backward_f64(double *dx, const double *dy, const uint8_t *mask, double p,
-                             size_t n);
-void pz_concat_forward_f64(double *y, const double *const *parts, const int *Cs, int nparts,
-                           size_t M);
-void pz_concat_backward_f64(double *const *dparts, const double *dy, const int *Cs, int nparts,
-                            size_t M);
-void pz_add_forward_f64(double *y, const double *a, const double *b, size_t n);
-void pz_accumulate_f64(double *dst, const double *src, size_t n);
-double pz_softmax_xent_f64(double *dlogits, int *correct, const double *logits,
-                           const int32_t *labels, int N, int K, double weight);
+/* layers.h declares both precisions: pz_x for float, pz_x_f64 for double. */
 
 /* {===== test data ===== */
 
