@@ -33,7 +33,9 @@ return {
   objective = "resnet",
   trainer   = { dataset = "fashion-mnist", data_dir = data, epochs = 1,
                 train_limit = 12000, validation = 5000, flip = false },
-  algo      = "tpe",
+  -- 6 random startup trials (hyperopt's default is 20, more than this
+  -- whole study), then 6 proposed by TPE
+  algo      = { name = "tpe", n_startup_trials = 6 },
   max_evals = 12,
   seed      = 1,
 }
