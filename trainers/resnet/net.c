@@ -416,6 +416,32 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
+/* A node's layer shapes for a batch of N (the tape stores the dims). */
+static pz_conv_shape conv_shape(const pz_net *net, const node *n, int N)
+{
+    const tensor *t = &net->tensors[n->in[0]];
+    pz_conv_shape s;
+    pz_conv_shape_init(&s, N, t->H, t->W, t->C, n->OC, n->KH, n->KW, n->stride);
+    return s;
+}
+
+static pz_pool_shape pool_shape(const pz_net *net, const node *n, int N)
+{
+    const tensor *t = &net->tensors[n->in[0]];
+    pz_pool_shape s;
+    pz_pool_shape_init(&s, N, t->H, t->W, t->C, n->KH, n->stride);
+    return s;
+}
+
+/* A concatenation's inputs, in base (act or dact), and their channels. */
+static void concat_parts(const pz_net *net, const node *n, pz_real *base, pz_real **parts, int *Cs)
+{
+    for (int j = 0; j < n->nin; j++) {
+        parts[j] = base + net->tensors[n->in[j]].off;
+        Cs[j] = net->tensors[n->in[j]].C;
+    }
+}
+
 void pz_net_forward(pz_net *net, const pz_real *x, int N, int train, uint64_t dropout_seed)
 {
     net->N = N;
@@ -430,8 +456,7 @@ void pz_net_forward(pz_net *net, const pz_real *x, int N, int train, uint64_t dr
         size_t count = (size_t)N * per_image(tout);
         switch (n->op) {
         case OP_CONV: {
-            pz_conv_shape s;
-            pz_conv_shape_init(&s, N, tin->H, tin->W, tin->C, n->OC, n->KH, n->KW, n->stride);
+            pz_conv_shape s = conv_shape(net, n, N);
             PZ_L(conv2d_forward)(Y, X, P + n->w, P + n->b, &s, net->ws);
             break;
         }
@@ -463,8 +488,7 @@ void pz_net_forward(pz_net *net, const pz_real *x, int N, int train, uint64_t dr
             break;
         case OP_MAXPOOL:
         case OP_AVGPOOL: {
-            pz_pool_shape s;
-            pz_pool_shape_init(&s, N, tin->H, tin->W, tin->C, n->KH, n->stride);
+            pz_pool_shape s = pool_shape(net, n, N);
             if (n->op == OP_MAXPOOL)
                 PZ_L(maxpool_forward)(Y, (int32_t *)(net->cache + n->cache), X, &s);
             else
@@ -472,13 +496,10 @@ void pz_net_forward(pz_net *net, const pz_real *x, int N, int train, uint64_t dr
             break;
         }
         case OP_CONCAT: {
-            const pz_real *parts[MAX_IN];
+            pz_real *parts[MAX_IN];
             int Cs[MAX_IN];
-            for (int j = 0; j < n->nin; j++) {
-                parts[j] = A + net->tensors[n->in[j]].off;
-                Cs[j] = net->tensors[n->in[j]].C;
-            }
-            PZ_L(concat_forward)(Y, parts, Cs, n->nin, (size_t)N * tout->H * tout->W);
+            concat_parts(net, n, A, parts, Cs);
+            PZ_L(concat_forward)(Y, (const pz_real *const *)parts, Cs, n->nin, (size_t)N * tout->H * tout->W);
             break;
         }
         case OP_DENSE:
@@ -552,8 +573,7 @@ void pz_net_backward(pz_net *net)
         size_t count = (size_t)N * per_image(tout);
         switch (n->op) {
         case OP_CONV: {
-            pz_conv_shape s;
-            pz_conv_shape_init(&s, N, tin->H, tin->W, tin->C, n->OC, n->KH, n->KW, n->stride);
+            pz_conv_shape s = conv_shape(net, n, N);
             PZ_L(conv2d_backward)(dX, G + n->w, G + n->b, dY, X, P + n->w, &s, net->ws);
             break;
         }
@@ -577,8 +597,7 @@ void pz_net_backward(pz_net *net)
             break;
         case OP_MAXPOOL:
         case OP_AVGPOOL: {
-            pz_pool_shape s;
-            pz_pool_shape_init(&s, N, tin->H, tin->W, tin->C, n->KH, n->stride);
+            pz_pool_shape s = pool_shape(net, n, N);
             if (n->op == OP_MAXPOOL)
                 PZ_L(maxpool_backward)(dX, dY, (const int32_t *)(net->cache + n->cache), &s);
             else
@@ -588,10 +607,7 @@ void pz_net_backward(pz_net *net)
         case OP_CONCAT: {
             pz_real *parts[MAX_IN];
             int Cs[MAX_IN];
-            for (int j = 0; j < n->nin; j++) {
-                parts[j] = D + net->tensors[n->in[j]].off;
-                Cs[j] = net->tensors[n->in[j]].C;
-            }
+            concat_parts(net, n, D, parts, Cs);
             PZ_L(concat_backward)(parts, dY, Cs, n->nin, (size_t)N * tout->H * tout->W);
             break;
         }
