@@ -30,26 +30,18 @@ static double now_s(void)
 /* The reference point of issue 5. */
 static pz_value *reference(int batch)
 {
-    pz_value *p = pz_value_map();
-    pz_map_set(p, "first_conv", pz_value_int(3));
-    pz_map_set(p, "conv_hiddn_units_mult", pz_value_double(1.5958));
-    pz_map_set(p, "nb_conv_pool_layers", pz_value_int(3));
-    pz_map_set(p, "conv_kernel_size", pz_value_double(3));
-    pz_map_set(p, "residual", pz_value_double(3));
-    pz_map_set(p, "conv_pool_res_start_idx", pz_value_double(0));
-    pz_map_set(p, "res_conv_kernel_size", pz_value_double(2));
-    pz_map_set(p, "use_BN", pz_value_bool(1));
-    pz_map_set(p, "pooling_type", pz_value_str("avg"));
-    pz_map_set(p, "conv_dropout_proba", pz_value_double(0.2592));
-    pz_map_set(p, "fc_units_1_mult", pz_value_double(1.3084));
-    pz_map_set(p, "one_more_fc", pz_value_none());
-    pz_map_set(p, "fc_dropout_proba", pz_value_double(0.4322));
-    pz_map_set(p, "activation", pz_value_str("elu"));
-    pz_map_set(p, "optimizer", pz_value_str("Nadam"));
-    pz_map_set(p, "lr_rate_mult", pz_value_double(0.6549));
-    pz_map_set(p, "l2_weight_reg_mult", pz_value_double(0.4121));
-    pz_map_set(p, "coarse_labels_weight", pz_value_double(0.3067));
-    pz_map_set(p, "batch_size", pz_value_double(batch));
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"first_conv\": 3, \"conv_hiddn_units_mult\": 1.5958, \"nb_conv_pool_layers\": 3,"
+             " \"conv_kernel_size\": 3, \"residual\": 3, \"conv_pool_res_start_idx\": 0,"
+             " \"res_conv_kernel_size\": 2, \"use_BN\": true, \"pooling_type\": \"avg\","
+             " \"conv_dropout_proba\": 0.2592, \"fc_units_1_mult\": 1.3084, \"one_more_fc\": null,"
+             " \"fc_dropout_proba\": 0.4322, \"activation\": \"elu\", \"optimizer\": \"Nadam\","
+             " \"lr_rate_mult\": 0.6549, \"l2_weight_reg_mult\": 0.4121, \"coarse_labels_weight\": 0.3067,"
+             " \"batch_size\": %d}",
+             batch);
+    pz_value *p = NULL;
+    pz_value_from_json(text, strlen(text), &p, NULL);
     return p;
 }
 

@@ -55,30 +55,23 @@ static double urand(void)
 
 static pz_value *num(double d) { return pz_value_double(d); }
 
+static pz_value *from_json(const char *text)
+{
+    pz_value *v = NULL;
+    CHECK_OK(pz_value_from_json(text, strlen(text), &v, NULL));
+    return v;
+}
+
 /* A small point of the family: n = int(40 * 0.1) = 4 filters in stage 0. */
 static pz_value *small_params(void)
 {
-    pz_value *p = pz_value_map();
-    pz_map_set(p, "first_conv", pz_value_none());
-    pz_map_set(p, "conv_hiddn_units_mult", num(0.1));
-    pz_map_set(p, "nb_conv_pool_layers", pz_value_int(2));
-    pz_map_set(p, "conv_kernel_size", num(3));
-    pz_map_set(p, "residual", pz_value_none());
-    pz_map_set(p, "conv_pool_res_start_idx", num(0));
-    pz_map_set(p, "res_conv_kernel_size", num(2));
-    pz_map_set(p, "use_BN", pz_value_bool(1));
-    pz_map_set(p, "pooling_type", pz_value_str("avg"));
-    pz_map_set(p, "conv_dropout_proba", num(0.2));
-    pz_map_set(p, "fc_units_1_mult", num(0.006));
-    pz_map_set(p, "one_more_fc", pz_value_none());
-    pz_map_set(p, "fc_dropout_proba", num(0.3));
-    pz_map_set(p, "activation", pz_value_str("elu"));
-    pz_map_set(p, "optimizer", pz_value_str("Nadam"));
-    pz_map_set(p, "lr_rate_mult", num(1));
-    pz_map_set(p, "l2_weight_reg_mult", num(3));
-    pz_map_set(p, "coarse_labels_weight", num(0.3));
-    pz_map_set(p, "batch_size", num(3));
-    return p;
+    return from_json("{\"first_conv\": null, \"conv_hiddn_units_mult\": 0.1, \"nb_conv_pool_layers\": 2,"
+                     " \"conv_kernel_size\": 3, \"residual\": null, \"conv_pool_res_start_idx\": 0,"
+                     " \"res_conv_kernel_size\": 2, \"use_BN\": true, \"pooling_type\": \"avg\","
+                     " \"conv_dropout_proba\": 0.2, \"fc_units_1_mult\": 0.006, \"one_more_fc\": null,"
+                     " \"fc_dropout_proba\": 0.3, \"activation\": \"elu\", \"optimizer\": \"Nadam\","
+                     " \"lr_rate_mult\": 1, \"l2_weight_reg_mult\": 3, \"coarse_labels_weight\": 0.3,"
+                     " \"batch_size\": 3}");
 }
 
 /* Every parameter's gradient of the whole loss against (L(p+h) - L(p-h)) / 2h. */

@@ -21,26 +21,21 @@ static pz_value *num(double d) { return pz_value_double(d); }
 
 /* The issue's small configuration: 32 then 64 filters of 3x3, max pooling,
  * relu, one dense layer of 256, Adam at 1e-3, batch 128. */
+static pz_value *from_json(const char *text)
+{
+    pz_value *v = NULL;
+    CHECK_OK(pz_value_from_json(text, strlen(text), &v, NULL));
+    return v;
+}
+
 static pz_value *small_params(void)
 {
-    pz_value *p = pz_value_map();
-    pz_map_set(p, "first_conv", pz_value_none());
-    pz_map_set(p, "conv_hiddn_units_mult", num(0.8));
-    pz_map_set(p, "nb_conv_pool_layers", pz_value_int(2));
-    pz_map_set(p, "conv_kernel_size", num(3));
-    pz_map_set(p, "residual", pz_value_none());
-    pz_map_set(p, "use_BN", pz_value_bool(0));
-    pz_map_set(p, "pooling_type", pz_value_str("max"));
-    pz_map_set(p, "conv_dropout_proba", num(0));
-    pz_map_set(p, "fc_units_1_mult", num(0.256));
-    pz_map_set(p, "one_more_fc", pz_value_none());
-    pz_map_set(p, "fc_dropout_proba", num(0));
-    pz_map_set(p, "activation", pz_value_str("relu"));
-    pz_map_set(p, "optimizer", pz_value_str("Adam"));
-    pz_map_set(p, "lr_rate_mult", num(1));
-    pz_map_set(p, "l2_weight_reg_mult", num(0));
-    pz_map_set(p, "batch_size", num(128));
-    return p;
+    return from_json("{\"first_conv\": null, \"conv_hiddn_units_mult\": 0.8, \"nb_conv_pool_layers\": 2,"
+                     " \"conv_kernel_size\": 3, \"residual\": null, \"use_BN\": false,"
+                     " \"pooling_type\": \"max\", \"conv_dropout_proba\": 0, \"fc_units_1_mult\": 0.256,"
+                     " \"one_more_fc\": null, \"fc_dropout_proba\": 0, \"activation\": \"relu\","
+                     " \"optimizer\": \"Adam\", \"lr_rate_mult\": 1, \"l2_weight_reg_mult\": 0,"
+                     " \"batch_size\": 128}");
 }
 
 static pz_value *config(const char *dataset, const char *dir, int epochs, long train_limit,
@@ -207,20 +202,11 @@ static void cifar(const char *cdir)
         printf("skip cifar100: no slice at %s\n", cdir);
         return;
     }
-    pz_value *params = pz_value_map();
-    pz_map_set(params, "first_conv", pz_value_int(3));
-    pz_map_set(params, "conv_hiddn_units_mult", num(0.8));
-    pz_map_set(params, "nb_conv_pool_layers", pz_value_int(2));
-    pz_map_set(params, "residual", num(1));
-    pz_map_set(params, "res_conv_kernel_size", num(2));
-    pz_map_set(params, "pooling_type", pz_value_str("avg"));
-    pz_map_set(params, "conv_dropout_proba", num(0.1));
-    pz_map_set(params, "fc_units_1_mult", num(0.256));
-    pz_map_set(params, "one_more_fc", pz_value_none());
-    pz_map_set(params, "fc_dropout_proba", num(0.2));
-    pz_map_set(params, "optimizer", pz_value_str("Adam"));
-    pz_map_set(params, "lr_rate_mult", num(1));
-    pz_map_set(params, "batch_size", num(32));
+    pz_value *params = from_json(
+        "{\"first_conv\": 3, \"conv_hiddn_units_mult\": 0.8, \"nb_conv_pool_layers\": 2, \"residual\": 1,"
+        " \"res_conv_kernel_size\": 2, \"pooling_type\": \"avg\", \"conv_dropout_proba\": 0.1,"
+        " \"fc_units_1_mult\": 0.256, \"one_more_fc\": null, \"fc_dropout_proba\": 0.2,"
+        " \"optimizer\": \"Adam\", \"lr_rate_mult\": 1, \"batch_size\": 32}");
     pz_value *cfg = config("cifar100", cdir, 5, 0, 86);
     pz_value *res = NULL, *ev = NULL;
     pz_error err;
