@@ -328,34 +328,35 @@ static int read_floats(FILE *f, float *a, size_t n, uLong *crc)
 static int save_file(const char *path, const pz_value *header, float *const *arrays,
                      const size_t *counts, int n_arrays, pz_error *err)
 {
-    char tmp[4200];
+    char tmp[4224]; /* paths here are at most 4200 bytes */
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return pz_error_set(err, PZ_EIO, "%s: cannot write: %s", tmp, strerror(errno));
     int rc = pz_model_header_write(f, header, err);
+    int failed = 0; /* errno of our own failed write, or 0 */
     uLong crc = crc32(0L, Z_NULL, 0);
     if (!rc && fwrite(PAYLOAD_MAGIC, 1, 8, f) != 8)
-        rc = PZ_EIO;
-    for (int i = 0; !rc && i < n_arrays; i++) {
+        failed = errno;
+    for (int i = 0; !rc && !failed && i < n_arrays; i++) {
         uint64_t n = counts[i];
         if (fwrite(&n, sizeof n, 1, f) != 1 || write_floats(f, arrays[i], counts[i], &crc))
-            rc = PZ_EIO;
+            failed = errno;
     }
     uint32_t c32 = (uint32_t)crc;
-    if (!rc && fwrite(&c32, sizeof c32, 1, f) != 1)
-        rc = PZ_EIO;
-    if (!rc && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        rc = PZ_EIO;
-    if (fclose(f) != 0 && !rc)
-        rc = PZ_EIO;
-    if (!rc && rename(tmp, path) != 0)
-        rc = PZ_EIO;
-    if (rc) {
+    if (!rc && !failed && fwrite(&c32, sizeof c32, 1, f) != 1)
+        failed = errno;
+    if (!rc && !failed && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        failed = errno;
+    if (fclose(f) != 0 && !rc && !failed)
+        failed = errno;
+    if (!rc && !failed && rename(tmp, path) != 0)
+        failed = errno;
+    if (rc || failed) {
         unlink(tmp);
-        if (!err || !err->code || err->code == PZ_OK)
-            pz_error_set(err, PZ_EIO, "%s: cannot write: %s", path, strerror(errno));
-        return rc == PZ_EIO ? PZ_EIO : rc;
+        /* a failed header write has said why already */
+        return rc ? rc : pz_error_set(err, PZ_EIO, "%s: cannot write: %s", path,
+                                      strerror(failed ? failed : EIO));
     }
     return PZ_OK;
 }
