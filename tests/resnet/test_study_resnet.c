@@ -141,11 +141,11 @@ static void kill_and_resume(void)
     pid_t pid = tu_spawn(argv);
     struct stat st;
     int waited = 0;
-    while (stat("results/killed/models/trial-000000/checkpoint.pzc", &st) != 0 && waited < 120000) {
+    while (stat("results/killed/models/trial-000000/checkpoint.pzc", &st) != 0 && waited < 600000) {
         tu_sleep_ms(20);
         waited += 20;
     }
-    CHECK(waited < 120000);
+    CHECK(waited < 600000);
     tu_sleep_ms(100); /* into epoch 2 */
     CHECK_OK(kill(pid, SIGKILL));
     tu_wait(pid);
