@@ -841,26 +841,27 @@ int pz_resnet_evaluate(const char *model_path, const pz_value *config, const cha
     pz_value_free(cfg);
     init_scale();
     const char *arch;
-    pz_resnet_blis_setup(r.tc.threads > 0 ? r.tc.threads : 1, &arch);
-    const char *which = split_name && !strcmp(split_name, "test") ? "test" : "train";
-    if (split_name && strcmp(split_name, "test") && strcmp(split_name, "validation") &&
-        strcmp(split_name, "train")) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    pz_resnet_blis_setup(r.tc.threads > 0 ? r.tc.threads : (cores > 0 ? (int)cores : 1), &arch);
+    const char *sp = split_name ? split_name : "validation";
+    int test = !strcmp(sp, "test");
+    if (!test && strcmp(sp, "validation") && strcmp(sp, "train")) {
         pz_value_free(h);
         return pz_error_set(err, PZ_EINVAL,
-                            "unknown split \"%s\" (known: validation, test, train)", split_name);
+                            "unknown split \"%s\" (known: validation, test, train)", sp);
     }
-    rc = load_data(&r.data, &r.tc, which, !strcmp(which, "test") ? (size_t)r.tc.test_limit : 0,
+    rc = load_data(&r.data, &r.tc, test ? "test" : "train", test ? (size_t)r.tc.test_limit : 0,
                    err);
-    if (!rc && strcmp(which, "test") && r.tc.validation == 0)
+    if (!rc && !test && r.tc.validation == 0)
         rc = pz_error_set(err, PZ_EINVAL,
                           "%s was trained on every training image (validation = 0): score it on "
                           "the test split",
                           model_path);
-    else if (!rc && strcmp(which, "test"))
+    else if (!rc && !test)
         rc = make_splits(&r.data, &r.data, &r.tc, &r.tr, &r.va, err);
     else if (!rc)
         r.va = (split){&r.data, 0, r.data.n};
-    if (!rc && !strcmp(split_name ? split_name : "", "train"))
+    if (!rc && !strcmp(sp, "train"))
         r.va = r.tr;
     int B = r.nc.batch_size;
     if (!rc)
@@ -893,7 +894,7 @@ int pz_resnet_evaluate(const char *model_path, const pz_value *config, const cha
     scores s = score(r.net, &r.va, B, r.x, r.fine, r.coarse, NULL);
     double secs = now_s() - t0;
     pz_value *m = pz_value_map();
-    pz_map_set(m, "split", pz_value_str(split_name ? split_name : "validation"));
+    pz_map_set(m, "split", pz_value_str(sp));
     pz_map_set(m, "images", pz_value_int((int64_t)r.va.n));
     pz_map_set(m, "fine_accuracy", dbl(s.fine_acc));
     pz_map_set(m, "fine_loss", dbl(s.fine_loss));
