@@ -33,9 +33,12 @@ if(TARGET pz_resnet)
   endforeach()
 endif()
 
-# Benchmark, run by hand: build/bench/bench_trainer [STEPS] [THREADS] [BATCH]
+# Benchmarks, run by hand: build/bench/bench_trainer [STEPS] [THREADS] [BATCH],
+# build/bench/bench_layout [THREADS]
 if(TARGET pz_resnet)
-  add_executable(bench_trainer bench/bench_trainer.c)
-  target_link_libraries(bench_trainer PRIVATE pz_resnet)
-  set_target_properties(bench_trainer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+  foreach(b bench_trainer bench_layout)
+    add_executable(${b} bench/${b}.c)
+    target_link_libraries(${b} PRIVATE pz_resnet)
+    set_target_properties(${b} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bench)
+  endforeach()
 endif()
