@@ -841,8 +841,11 @@ int pz_resnet_evaluate(const char *model_path, const pz_value *config, const cha
     pz_value_free(cfg);
     init_scale();
     const char *arch;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    pz_resnet_blis_setup(r.tc.threads > 0 ? r.tc.threads : (cores > 0 ? (int)cores : 1), &arch);
+    /* One thread unless trainer.threads says more: `parzen eval` exits
+     * normally, and LeakSanitizer's exit-time tracer crashes on a live
+     * OpenMP pool loaded by dlopen (trials end with _exit, tests with no
+     * plugin). */
+    pz_resnet_blis_setup(r.tc.threads > 0 ? r.tc.threads : 1, &arch);
     const char *sp = split_name ? split_name : "validation";
     int test = !strcmp(sp, "test");
     if (!test && strcmp(sp, "validation") && strcmp(sp, "train")) {
