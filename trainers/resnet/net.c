@@ -52,7 +52,6 @@ struct pz_net {
     unsigned char *cache;
     double macs;            /* per image, forward */
     int N;                  /* images in the last forward */
-    int trained;            /* the last forward was a training one with a loss gradient */
     int oom;
 };
 
@@ -445,7 +444,6 @@ static void concat_parts(const pz_net *net, const node *n, pz_real *base, pz_rea
 void pz_net_forward(pz_net *net, const pz_real *x, int N, int train, uint64_t dropout_seed)
 {
     net->N = N;
-    net->trained = 0;
     memcpy(net->act + net->tensors[0].off, x, (size_t)N * per_image(&net->tensors[0]) * sizeof(pz_real));
     pz_real *P = net->params, *S = net->state, *A = net->act;
     for (int i = 0; i < net->n_nodes; i++) {
@@ -507,7 +505,6 @@ void pz_net_forward(pz_net *net, const pz_real *x, int N, int train, uint64_t dr
             break;
         }
     }
-    net->trained = train ? 1 : 0;
 }
 
 double pz_net_loss(pz_net *net, const int32_t *fine, const int32_t *coarse, int grad, int with_l2,
@@ -549,8 +546,6 @@ double pz_net_loss(pz_net *net, const int32_t *fine, const int32_t *coarse, int 
         *ce_fine = lf;
     if (ce_coarse)
         *ce_coarse = lc;
-    if (!grad)
-        net->trained = 0;
     return loss;
 }
 
